@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# iommu-fence: generic release/attach fencing for the Linux 6.1 IOMMU core.
+#
+#   make        deps, tree, series (and the s390x seed boot once it exists)
+#   make check  every test layer, ending with "N passed, N failed"
+#
+# Everything generated lives under build/ (git-ignored).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+
+BIN := $(CURDIR)/bin
+
+# The test layers that 'make check' runs, in order.  Each is a target of its
+# own; bin/check runs it and reports one KTAP line for it.
+CHECK_LAYERS := kunit kunit-base
+
+.PHONY: all deps tree series check help $(CHECK_LAYERS)
+
+all: series
+
+help:
+	@sed -n 's/^#   //p' Makefile
+	@echo "  targets: all deps tree series check $(CHECK_LAYERS) export"
+
+deps:
+	@$(BIN)/deps
+
+tree: deps
+	@$(BIN)/mktree
+
+series: tree
+	@$(BIN)/series
+
+check: deps tree
+	@$(BIN)/check $(CHECK_LAYERS)
+
+# Race cases: every case on the series must pass; on the base every race
+# case must fail (see bin/kunit).
+kunit: tree
+	@$(BIN)/kunit series
+
+kunit-base: tree
+	@$(BIN)/kunit base
+
+# Developer helper: build/dev commits back into patches/ and the new files.
+.PHONY: export
+export:
+	@$(BIN)/export

@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the iommu-fence tooling.  Sourced, never run.
+
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+TREE=$BUILD/linux
+PROG=$(basename "$0")
+
+# shellcheck source=../base.conf
+. "$TOP/base.conf"
+
+# Fixed identities and dates make every generated commit reproducible.
+export GIT_AUTHOR_NAME="iommu-fence" GIT_AUTHOR_EMAIL="iommu-fence@example.org"
+export GIT_COMMITTER_NAME="iommu-fence" GIT_COMMITTER_EMAIL="iommu-fence@example.org"
+export GIT_AUTHOR_DATE="2026-01-01T00:00:00Z" GIT_COMMITTER_DATE="2026-01-01T00:00:00Z"
+export LC_ALL=C
+
+die() {
+	echo "$PROG: error: $*" >&2
+	exit 1
+}
+
+say() {
+	echo "$PROG: $*"
+}
+
+need_tool() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 ||
+			die "missing tool '$t' (run 'make deps')"
+	done
+}
+
+# Print the installed version of the base package, or nothing.
+base_installed_version() {
+	dpkg-query -W -f='${Status} ${Version}\n' "$BASE_PACKAGE" 2>/dev/null |
+		awk '$3 == "installed" { print $4 }'
+}
+
+version_in_range() {
+	dpkg --compare-versions "$1" ge "$BASE_MIN" &&
+		dpkg --compare-versions "$1" lt "$BASE_MAX"
+}
+
+# Check the base tarball and its package; print the package version.
+check_base() {
+	local v
+
+	[ -f "$BASE_TARBALL" ] ||
+		die "$BASE_TARBALL is missing (install $BASE_PACKAGE: 'make deps')"
+	v=$(base_installed_version)
+	[ -n "$v" ] ||
+		die "$BASE_TARBALL is not from an installed $BASE_PACKAGE package"
+	version_in_range "$v" ||
+		die "$BASE_PACKAGE $v is outside the accepted range [$BASE_MIN, $BASE_MAX) of base.conf"
+	echo "$v"
+}
+
+# True when the series tree is a complete git tree with the base tag.
+tree_exists() {
+	[ -f "$TREE/.git/iommu-fence-base" ] &&
+		git -C "$TREE" rev-parse -q --verify refs/tags/base >/dev/null
+}
+
+# Refuse to touch a tree with local edits.
+tree_clean_or_die() {
+	local st
+
+	st=$(git -C "$TREE" status --porcelain --untracked-files=normal 2>&1) ||
+		die "build/linux is not a usable git tree: ${st%%$'\n'*}"
+	[ -z "$st" ] ||
+		die "build/linux has local changes ($(echo "$st" | wc -l) paths); commit or discard them first"
+}
