@@ -18,6 +18,9 @@ BIN := $(CURDIR)/bin
 # own; bin/check runs it and reports one KTAP line for it.
 CHECK_LAYERS := kunit kunit-base
 
+# Further layers and their targets, one fragment each.
+include $(sort $(wildcard mk/*.mk))
+
 .PHONY: all deps tree series check help $(CHECK_LAYERS)
 
 all: series
