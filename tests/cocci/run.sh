@@ -195,11 +195,26 @@ mkdir -p "$W"
 # Every file that either semantic patch can match has one of these words
 # (spatch's own prefilter, --parse-cocci "Grep query", asks for less), so
 # running on the copies is running on the tree.
-(cd "$TREE" && { grep -rlE --include='*.[ch]' \
-	'iommu_ops|iommu_domain_ops|release_device' "${DIRS[@]}" || true; }) |
-	sort >"$TMP/files"
+# A tree built by 'make tree' is already converted: read its tag 'base',
+# the unconverted 6.1, through git; any other tree as it is on disk.
+SRC=$TREE
+if [ -e "$TREE/.git" ] && git -C "$TREE" rev-parse -q --verify 'base^{commit}' >/dev/null 2>&1; then
+	SRC=$TMP/src
+	mkdir -p "$SRC"
+	git -C "$TREE" grep -lE 'iommu_ops|iommu_domain_ops|release_device' base -- \
+		"${DIRS[@]/%//*.[ch]}" | sed 's|^base:||' | sort >"$TMP/files" ||
+		die "git grep failed on the base of $TREE"
+	while read -r f; do
+		mkdir -p "$SRC/$(dirname "$f")"
+		git -C "$TREE" show "base:$f" >"$SRC/$f" || die "cannot read base:$f"
+	done <"$TMP/files"
+else
+	(cd "$TREE" && { grep -rlE --include='*.[ch]' \
+		'iommu_ops|iommu_domain_ops|release_device' "${DIRS[@]}" || true; }) |
+		sort >"$TMP/files"
+fi
 [ -s "$TMP/files" ] || die "no IOMMU driver under $TREE/{${DIRS[*]}}"
-(cd "$TREE" && xargs -a "$TMP/files" -d '\n' cp --parents -t "$W") ||
+(cd "$SRC" && xargs -a "$TMP/files" -d '\n' cp --parents -t "$W") ||
 	die "cannot copy the candidate files of $TREE"
 nfiles=$(wc -l <"$TMP/files")
 
@@ -294,7 +309,7 @@ echo "# whole tree: $TREE (${DIRS[*]/%//}), $nfiles candidate files"
 echo "# converted: $R release_device, $A attach_dev, $D detach_dev; unconverted: $U"
 echo "# converted files:"
 (cd "$W" && while read -r f; do
-	cmp -s "$TREE/$f" "$f" && continue
+	cmp -s "$SRC/$f" "$f" && continue
 	if in_base "$f"; then
 		echo "#   $f"
 	else
