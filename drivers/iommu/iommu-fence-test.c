@@ -882,6 +882,38 @@ static void fence_test_sanity(struct kunit *test)
 	fence_expect_no_warn(test);
 }
 
+/*
+ * Start @fn in a thread, hold the attach_dev() of @target it makes in the
+ * driver, and unregister the device meanwhile: release_device() must not
+ * start until that attach_dev() has returned.  Returns what @fn returned.
+ */
+static int fence_release_during_attach(struct kunit *test,
+				       struct fence_rec *rec,
+				       int (*fn)(struct fence_thread *t),
+				       struct iommu_domain *arg,
+				       struct iommu_domain *target,
+				       const char *what)
+{
+	struct fence_thread *op, *rel;
+
+	fence_gate_arm(rec, FENCE_OP_ATTACH, target);
+	op = fence_start(test, fn, rec, rec->group, arg);
+	KUNIT_ASSERT_TRUE_MSG(test, fence_gate_entered(rec, FENCE_OP_ATTACH),
+			      "%s never reached the driver", what);
+
+	rel = fence_start_release(test, rec);
+	KUNIT_EXPECT_FALSE_MSG(test,
+			       fence_entered_soon(rec, FENCE_OP_RELEASE),
+			       "release_device() entered while %s was in flight",
+			       what);
+
+	fence_gate_open(rec, FENCE_OP_ATTACH);
+	KUNIT_ASSERT_TRUE_MSG(test, fence_join(op), "%s did not return", what);
+	KUNIT_ASSERT_TRUE_MSG(test, fence_join(rel), "release did not finish");
+	KUNIT_EXPECT_TRUE(test, fence_get_stats(rec).release_finished);
+	return op->ret;
+}
+
 /**
  * fence_test_attach_race() - attach_race
  * @test: the case
@@ -893,28 +925,17 @@ static void fence_test_sanity(struct kunit *test)
  */
 static void fence_test_attach_race(struct kunit *test)
 {
-	struct fence_thread *att, *rel;
 	struct iommu_domain *domain;
 	struct fence_rec *rec;
 
 	rec = fence_add_device(test, false);
 	domain = fence_alloc_domain(test);
 
-	fence_gate_arm(rec, FENCE_OP_ATTACH, domain);
-	att = fence_start(test, fence_do_attach_group, rec, rec->group, domain);
-	KUNIT_ASSERT_TRUE_MSG(test, fence_gate_entered(rec, FENCE_OP_ATTACH),
-			      "attach_dev() never reached the driver");
-
-	rel = fence_start_release(test, rec);
-	KUNIT_EXPECT_FALSE_MSG(test,
-			       fence_entered_soon(rec, FENCE_OP_RELEASE),
-			       "release_device() entered while attach_dev() was in flight");
-
-	fence_gate_open(rec, FENCE_OP_ATTACH);
-	KUNIT_ASSERT_TRUE_MSG(test, fence_join(att), "attach did not return");
-	KUNIT_EXPECT_EQ(test, att->ret, 0);
-	KUNIT_ASSERT_TRUE_MSG(test, fence_join(rel), "release did not finish");
-	KUNIT_EXPECT_TRUE(test, fence_get_stats(rec).release_finished);
+	KUNIT_EXPECT_EQ(test,
+			fence_release_during_attach(test, rec,
+						    fence_do_attach_group,
+						    domain, domain,
+						    "attach_dev()"), 0);
 
 	fence_expect_clean(test, rec);
 	fence_expect_no_warn(test);
@@ -932,7 +953,6 @@ static void fence_test_attach_race(struct kunit *test)
 static void fence_test_detach_race(struct kunit *test)
 {
 	struct iommu_domain *dflt, *domain;
-	struct fence_thread *det, *rel;
 	struct fence_rec *rec;
 
 	rec = fence_add_device(test, false);
@@ -940,20 +960,8 @@ static void fence_test_detach_race(struct kunit *test)
 	domain = fence_alloc_domain(test);
 	KUNIT_ASSERT_EQ(test, iommu_attach_group(domain, rec->group), 0);
 
-	fence_gate_arm(rec, FENCE_OP_ATTACH, dflt);
-	det = fence_start(test, fence_do_detach_group, rec, rec->group, domain);
-	KUNIT_ASSERT_TRUE_MSG(test, fence_gate_entered(rec, FENCE_OP_ATTACH),
-			      "the detach never reached the driver");
-
-	rel = fence_start_release(test, rec);
-	KUNIT_EXPECT_FALSE_MSG(test,
-			       fence_entered_soon(rec, FENCE_OP_RELEASE),
-			       "release_device() entered while the detach was in flight");
-
-	fence_gate_open(rec, FENCE_OP_ATTACH);
-	KUNIT_ASSERT_TRUE_MSG(test, fence_join(det), "detach did not return");
-	KUNIT_ASSERT_TRUE_MSG(test, fence_join(rel), "release did not finish");
-	KUNIT_EXPECT_TRUE(test, fence_get_stats(rec).release_finished);
+	fence_release_during_attach(test, rec, fence_do_detach_group,
+				    domain, dflt, "the detach");
 
 	fence_expect_clean(test, rec);
 	fence_expect_no_warn(test);
@@ -1122,7 +1130,6 @@ static void fence_test_store_type_race(struct kunit *test)
  */
 static void fence_test_deferred_race(struct kunit *test)
 {
-	struct fence_thread *att, *rel;
 	struct iommu_domain *dflt;
 	struct fence_rec *rec;
 
@@ -1130,21 +1137,11 @@ static void fence_test_deferred_race(struct kunit *test)
 	dflt = rec->group->default_domain;
 	fence_set_attach_deferred(rec, true);
 
-	fence_gate_arm(rec, FENCE_OP_ATTACH, dflt);
-	att = fence_start(test, fence_do_deferred_attach, rec, NULL, dflt);
-	KUNIT_ASSERT_TRUE_MSG(test, fence_gate_entered(rec, FENCE_OP_ATTACH),
-			      "the deferred attach never reached the driver");
-
-	rel = fence_start_release(test, rec);
-	KUNIT_EXPECT_FALSE_MSG(test,
-			       fence_entered_soon(rec, FENCE_OP_RELEASE),
-			       "release_device() entered while a deferred attach was in flight");
-
-	fence_gate_open(rec, FENCE_OP_ATTACH);
-	KUNIT_ASSERT_TRUE_MSG(test, fence_join(att), "attach did not return");
-	KUNIT_EXPECT_EQ(test, att->ret, 0);
-	KUNIT_ASSERT_TRUE_MSG(test, fence_join(rel), "release did not finish");
-	KUNIT_EXPECT_TRUE(test, fence_get_stats(rec).release_finished);
+	KUNIT_EXPECT_EQ(test,
+			fence_release_during_attach(test, rec,
+						    fence_do_deferred_attach,
+						    dflt, dflt,
+						    "a deferred attach"), 0);
 
 	fence_expect_clean(test, rec);
 	fence_expect_no_warn(test);
