@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Sparse annotation gate for drivers/iommu/ and drivers/vfio/, for inclusion
+# from the top Makefile:
+#
+#   make sparse-gate                      every architecture + seeded defects
+#   make sparse-gate SPARSE_ARCHES="x86_64 s390"
+#   make sparse-gate SPARSE_SELFTEST=0    without the seeded-defect self-test
+#
+# Runs make C=2 on the base (worktree build/wt/sparse-base) and on the series
+# out of tree in build/sparse/<tree>-<arch>; bin/sparse-gate fails on any
+# sparse warning the series adds over the base or on a seeded defect of
+# tests/sparse/ that sparse does not catch, and ends with "N passed, N failed".
+
+SPARSE_MK_TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
+
+.PHONY: sparse-gate
+sparse-gate: tree
+	@SPARSE_SELFTEST=$(or $(SPARSE_SELFTEST),1) \
+		$(SPARSE_MK_TOP)/bin/sparse-gate $(SPARSE_ARCHES)
+
+CHECK_LAYERS += sparse-gate
