@@ -2,7 +2,7 @@
 #
 # iommu-fence: generic release/attach fencing for the Linux 6.1 IOMMU core.
 #
-#   make        deps, tree, series (and the s390x seed boot once it exists)
+#   make        deps, tree, series, then the s390x seed boot (make boot)
 #   make check  every test layer, ending with "N passed, N failed"
 #
 # Everything generated lives under build/ (git-ignored).
@@ -23,7 +23,7 @@ include $(sort $(wildcard mk/*.mk))
 
 .PHONY: all deps tree series check help $(CHECK_LAYERS)
 
-all: series
+all: series boot
 
 help:
 	@sed -n 's/^#   //p' Makefile

@@ -74,3 +74,19 @@ tree_clean_or_die() {
 	[ -z "$st" ] ||
 		die "build/linux has local changes ($(echo "$st" | wc -l) paths); commit or discard them first"
 }
+
+# test_worktree REF DIR: a detached, clean worktree of build/linux at REF
+# (the base test trees live beside the series tree, never inside it).
+test_worktree() {
+	local ref=$1 dir=$2
+
+	if [ ! -e "$dir/.git" ]; then
+		rm -rf "$dir"
+		mkdir -p "$(dirname "$dir")"
+		git -C "$TREE" worktree prune
+		git -C "$TREE" worktree add -q --detach "$dir" "$ref" ||
+			die "cannot check out $ref in $dir"
+	fi
+	git -C "$dir" checkout -q -f --detach "$ref" || die "cannot check out $ref in $dir"
+	git -C "$dir" clean -q -fdx
+}

@@ -1,0 +1,589 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fence-boot: the guest side of the iommu-fence boot tests.
+ *
+ * Pulls a PCI function out from under its IOMMU group users and plugs it
+ * back, many times, while other threads drive the group through VFIO (or
+ * while the in-kernel stress client drives it), and prints KTAP.  The
+ * kernel log is the verdict: the host fails the run on any WARNING, BUG,
+ * lockdep report, list corruption or KASAN report; this program fails it
+ * when a step it needs does not work (the device does not come back, VFIO
+ * refuses a container it must accept).
+ *
+ *   fence-boot vfio   PLUG DEV CYCLES        the seed's scenario
+ *   fence-boot multi  PLUG DEV OTHER CYCLES  DEV leaves a two-device group
+ *   fence-boot stress PLUG DEV CYCLES        the in-kernel stress client
+ *
+ * PLUG is "slot:NAME" (s390 zPCI: /sys/bus/pci/slots/NAME/power 0 and 1)
+ * or "remove" (/sys/bus/pci/devices/DEV/remove, then /sys/bus/pci/rescan).
+ * DEV is a PCI name, or "-" with a slot to read it from the slot's address.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/vfio.h>
+
+#define DMA_SIZE	(64 * 1024)
+#define WAIT_MS		20000
+
+static const char *plug_mode;
+static char dev_name[64];
+static int failures;
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# error: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\nBail out! fence-boot\n");
+	exit(1);
+}
+
+static void sleep_us(long us)
+{
+	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int write_file(const char *path, const char *val)
+{
+	int fd, ret = 0;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+	int fd;
+	ssize_t n;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/* Put a line into the kernel log, so it orders with the kernel's. */
+static void kmsg(const char *fmt, ...)
+{
+	char line[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	write_file("/dev/kmsg", line);
+}
+
+static bool dev_present(const char *dev)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", dev);
+	return access(path, F_OK) == 0;
+}
+
+static bool wait_for(const char *dev, bool present)
+{
+	int ms;
+
+	for (ms = 0; ms < WAIT_MS; ms++) {
+		if (dev_present(dev) == present)
+			return true;
+		sleep_us(1000);
+	}
+	return false;
+}
+
+static void slot_path(char *path, size_t len, const char *file)
+{
+	snprintf(path, len, "/sys/bus/pci/slots/%s/%s", plug_mode + 5, file);
+}
+
+/* The PCI name of the function in the slot, or of the fixed device. */
+static void resolve_dev(const char *arg)
+{
+	char path[PATH_MAX], addr[48];
+
+	if (strcmp(arg, "-")) {
+		snprintf(dev_name, sizeof(dev_name), "%s", arg);
+		return;
+	}
+	if (strncmp(plug_mode, "slot:", 5))
+		die("DEV '-' needs a slot:NAME plug");
+	slot_path(path, sizeof(path), "address");
+	if (read_file(path, addr, sizeof(addr)))
+		die("cannot read %s", path);
+	snprintf(dev_name, sizeof(dev_name), "%s.0", addr);
+}
+
+static void unplug(const char *dev)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	if (!strncmp(plug_mode, "slot:", 5)) {
+		slot_path(path, sizeof(path), "power");
+		ret = write_file(path, "0");
+	} else {
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", dev);
+		ret = write_file(path, "1");
+	}
+	if (ret)
+		die("unplug of %s: %s", dev, strerror(-ret));
+	if (!wait_for(dev, false))
+		die("%s still present %d ms after unplug", dev, WAIT_MS);
+}
+
+static void plug(const char *dev)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	if (!strncmp(plug_mode, "slot:", 5)) {
+		slot_path(path, sizeof(path), "power");
+		ret = write_file(path, "1");
+	} else {
+		ret = write_file("/sys/bus/pci/rescan", "1");
+	}
+	if (ret)
+		die("plug of %s: %s", dev, strerror(-ret));
+	if (!wait_for(dev, true))
+		die("%s not back %d ms after plug", dev, WAIT_MS);
+}
+
+/* Bind @dev to vfio-pci; return its group number. */
+static int bind_vfio(const char *dev)
+{
+	char path[PATH_MAX], link[PATH_MAX], *p;
+	ssize_t n;
+	int ms;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", dev);
+	if (write_file(path, "vfio-pci"))
+		die("cannot write %s", path);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", dev);
+	if (access(path, F_OK) &&
+	    write_file("/sys/bus/pci/drivers_probe", dev))
+		die("vfio-pci did not bind %s", dev);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", dev);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		die("%s has no iommu_group", dev);
+	link[n] = '\0';
+	p = strrchr(link, '/');
+	snprintf(path, sizeof(path), "/dev/vfio/%s", p + 1);
+	for (ms = 0; access(path, F_OK) && ms < WAIT_MS; ms++)
+		sleep_us(1000);
+	return atoi(p + 1);
+}
+
+struct vfio_ctx {
+	int container;
+	int group;
+	int device;
+	unsigned long long iova;
+	void *buf;
+	atomic_int stop;
+	atomic_long ops;
+	atomic_long errs;
+};
+
+static int open_group(struct vfio_ctx *v, int gnum)
+{
+	struct vfio_group_status st = { .argsz = sizeof(st) };
+	char path[64];
+
+	snprintf(path, sizeof(path), "/dev/vfio/%d", gnum);
+	v->group = open(path, O_RDWR);
+	if (v->group < 0)
+		return -errno;
+	if (ioctl(v->group, VFIO_GROUP_GET_STATUS, &st))
+		return -errno;
+	if (!(st.flags & VFIO_GROUP_FLAGS_VIABLE))
+		return -EBUSY;
+	return 0;
+}
+
+/* First IOVA of the container's usable ranges (the s390 aperture). */
+static unsigned long long first_iova(int container)
+{
+	struct vfio_iommu_type1_info *info;
+	struct vfio_info_cap_header *hdr;
+	struct vfio_iommu_type1_info_cap_iova_range *r;
+	unsigned long long iova = 1ULL << 20;
+	size_t sz = 4096;
+
+	info = calloc(1, sz);
+	if (!info)
+		die("out of memory");
+	info->argsz = sz;
+	if (ioctl(container, VFIO_IOMMU_GET_INFO, info) == 0 &&
+	    (info->flags & VFIO_IOMMU_INFO_CAPS) && info->cap_offset) {
+		hdr = (void *)((char *)info + info->cap_offset);
+		for (;;) {
+			if (hdr->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
+				r = (void *)hdr;
+				if (r->nr_iovas)
+					iova = (r->iova_ranges[0].start + 0xfffff) &
+					       ~0xfffffULL;
+				break;
+			}
+			if (!hdr->next)
+				break;
+			hdr = (void *)((char *)info + hdr->next);
+		}
+	}
+	free(info);
+	return iova;
+}
+
+static int dma_map(struct vfio_ctx *v)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (unsigned long)v->buf,
+		.iova = v->iova,
+		.size = DMA_SIZE,
+	};
+
+	return ioctl(v->container, VFIO_IOMMU_MAP_DMA, &map) ? -errno : 0;
+}
+
+/* Unmap; return the bytes unmapped or -errno. */
+static long long dma_unmap(struct vfio_ctx *v)
+{
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap),
+		.iova = v->iova,
+		.size = DMA_SIZE,
+	};
+
+	if (ioctl(v->container, VFIO_IOMMU_UNMAP_DMA, &unmap))
+		return -errno;
+	return unmap.size;
+}
+
+/* Group fd, container, type1, one mapping: the state QEMU keeps. */
+static void vfio_setup(struct vfio_ctx *v, int gnum)
+{
+	int ret;
+
+	memset(v, 0, sizeof(*v));
+	v->device = -1;
+	v->buf = mmap(NULL, DMA_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (v->buf == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
+	v->container = open("/dev/vfio/vfio", O_RDWR);
+	if (v->container < 0)
+		die("/dev/vfio/vfio: %s", strerror(errno));
+	if (ioctl(v->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU) <= 0)
+		die("no VFIO type1 IOMMU");
+	ret = open_group(v, gnum);
+	if (ret)
+		die("group %d: %s", gnum, strerror(-ret));
+	if (ioctl(v->group, VFIO_GROUP_SET_CONTAINER, &v->container))
+		die("VFIO_GROUP_SET_CONTAINER: %s", strerror(errno));
+	if (ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU))
+		die("VFIO_SET_IOMMU: %s", strerror(errno));
+	v->iova = first_iova(v->container);
+	ret = dma_map(v);
+	if (ret)
+		die("VFIO_IOMMU_MAP_DMA at %#llx: %s", v->iova, strerror(-ret));
+}
+
+static void vfio_teardown(struct vfio_ctx *v)
+{
+	if (v->device >= 0)
+		close(v->device);
+	close(v->group);
+	close(v->container);
+	munmap(v->buf, DMA_SIZE);
+}
+
+static void count(struct vfio_ctx *v, int ret)
+{
+	atomic_fetch_add(&v->ops, 1);
+	if (ret)
+		atomic_fetch_add(&v->errs, 1);
+}
+
+/* VFIO_GROUP_UNSET_CONTAINER and back: iommu_detach_group()/attach. */
+static void *race_container(void *arg)
+{
+	struct vfio_ctx *v = arg;
+
+	while (!atomic_load(&v->stop)) {
+		count(v, ioctl(v->group, VFIO_GROUP_UNSET_CONTAINER));
+		count(v, ioctl(v->group, VFIO_GROUP_SET_CONTAINER,
+			       &v->container));
+		count(v, ioctl(v->container, VFIO_SET_IOMMU,
+			       VFIO_TYPE1_IOMMU));
+	}
+	return NULL;
+}
+
+static void *race_dma(void *arg)
+{
+	struct vfio_ctx *v = arg;
+
+	while (!atomic_load(&v->stop)) {
+		count(v, dma_map(v));
+		count(v, dma_unmap(v) < 0);
+	}
+	return NULL;
+}
+
+/* Config space reads of the device that stays (multi-device groups). */
+static void *race_device(void *arg)
+{
+	struct vfio_ctx *v = arg;
+	struct vfio_region_info ri = {
+		.argsz = sizeof(ri),
+		.index = VFIO_PCI_CONFIG_REGION_INDEX,
+	};
+	unsigned int id;
+
+	if (ioctl(v->device, VFIO_DEVICE_GET_REGION_INFO, &ri))
+		return NULL;
+	while (!atomic_load(&v->stop))
+		count(v, pread(v->device, &id, sizeof(id), ri.offset) !=
+			 sizeof(id));
+	return NULL;
+}
+
+static void ktap(bool ok, int n, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %d %s # ", ok ? "ok" : "not ok", n, name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!ok)
+		failures++;
+}
+
+/* Delay before the unplug, swept over 0..3.75 ms in 250 us steps. */
+static long sweep_us(int cycle)
+{
+	return (cycle % 16) * 250L;
+}
+
+/*
+ * The seed: the device is held through VFIO (group fd, container, type1,
+ * a DMA mapping) and its slot is powered off while other threads unset
+ * and set the container and map and unmap DMA.
+ */
+static void test_vfio(int cycles)
+{
+	pthread_t t[2];
+	struct vfio_ctx v;
+	long ops = 0, errs = 0;
+	double t0 = now();
+	int c, gnum;
+
+	for (c = 1; c <= cycles; c++) {
+		kmsg("iommu-fence-boot: vfio cycle %d", c);
+		gnum = bind_vfio(dev_name);
+		vfio_setup(&v, gnum);
+		pthread_create(&t[0], NULL, race_container, &v);
+		pthread_create(&t[1], NULL, race_dma, &v);
+		sleep_us(sweep_us(c));
+		unplug(dev_name);
+		sleep_us(1000);
+		atomic_store(&v.stop, 1);
+		pthread_join(t[0], NULL);
+		pthread_join(t[1], NULL);
+		ops += v.ops;
+		errs += v.errs;
+		vfio_teardown(&v);
+		plug(dev_name);
+	}
+	ktap(true, 1, "vfio_unplug_race",
+	     "cycles=%d ioctls=%ld failed_ioctls=%ld s_per_cycle=%.3f",
+	     cycles, ops, errs, (now() - t0) / cycles);
+}
+
+/*
+ * A two-device group held by a container: DEV is removed while the group
+ * stays attached and OTHER is in use; the container keeps its mapping and
+ * OTHER keeps working; afterwards UNSET_CONTAINER detaches only OTHER.
+ */
+static void test_multi(const char *other, int cycles)
+{
+	pthread_t t[3];
+	struct vfio_ctx v;
+	long ops = 0, errs = 0, kept = 0;
+	double t0 = now();
+	int c, gnum, gother;
+	unsigned int id;
+
+	for (c = 1; c <= cycles; c++) {
+		kmsg("iommu-fence-boot: multi cycle %d", c);
+		gnum = bind_vfio(dev_name);
+		gother = bind_vfio(other);
+		if (gnum != gother)
+			die("%s and %s are in groups %d and %d, not one",
+			    dev_name, other, gnum, gother);
+		vfio_setup(&v, gnum);
+		v.device = ioctl(v.group, VFIO_GROUP_GET_DEVICE_FD, other);
+		if (v.device < 0)
+			die("VFIO_GROUP_GET_DEVICE_FD %s: %s", other,
+			    strerror(errno));
+		pthread_create(&t[0], NULL, race_container, &v);
+		pthread_create(&t[1], NULL, race_dma, &v);
+		pthread_create(&t[2], NULL, race_device, &v);
+		sleep_us(sweep_us(c));
+		unplug(dev_name);
+		sleep_us(1000);
+		atomic_store(&v.stop, 1);
+		pthread_join(t[0], NULL);
+		pthread_join(t[1], NULL);
+		pthread_join(t[2], NULL);
+		ops += v.ops;
+		errs += v.errs;
+
+		/* OTHER and the container go on after DEV left. */
+		if (ioctl(v.group, VFIO_GROUP_SET_CONTAINER, &v.container) == 0)
+			ioctl(v.container, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU);
+		dma_unmap(&v);
+		if (dma_map(&v) == 0 && dma_unmap(&v) == DMA_SIZE &&
+		    pread(v.device, &id, sizeof(id), 0) >= 0)
+			kept++;
+		vfio_teardown(&v);
+		plug(dev_name);
+	}
+	ktap(kept == cycles, 1, "multi_device_unplug_race",
+	     "cycles=%d other_device_kept_working=%ld ioctls=%ld failed_ioctls=%ld s_per_cycle=%.3f",
+	     cycles, kept, ops, errs, (now() - t0) / cycles);
+}
+
+static long stress_stat(const char *stats, const char *key)
+{
+	const char *p = strstr(stats, key);
+
+	return p ? atol(p + strlen(key) + 1) : -1;
+}
+
+/* The in-kernel client attaches and detaches while the device goes. */
+static void test_stress(int cycles)
+{
+	const char *dir = "/sys/kernel/debug/iommu-fence-stress";
+	char path[PATH_MAX], stats[512];
+	double t0 = now();
+	int c, fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/target", dir);
+	if (write_file(path, dev_name))
+		die("%s: no stress client in this kernel", path);
+	snprintf(path, sizeof(path), "%s/run", dir);
+	if (write_file(path, "1"))
+		die("cannot start the stress client");
+	for (c = 1; c <= cycles; c++) {
+		kmsg("iommu-fence-boot: stress cycle %d", c);
+		sleep_us(1000 + sweep_us(c));
+		unplug(dev_name);
+		sleep_us(sweep_us(c + 8));
+		plug(dev_name);
+	}
+	if (write_file(path, "0"))
+		die("cannot stop the stress client");
+	snprintf(path, sizeof(path), "%s/stats", dir);
+	fd = open(path, O_RDONLY);
+	n = fd < 0 ? -1 : read(fd, stats, sizeof(stats) - 1);
+	if (n < 0)
+		die("cannot read %s", path);
+	stats[n] = '\0';
+	close(fd);
+	ktap(stress_stat(stats, "attached") > 0, 1, "stress_unplug_race",
+	     "cycles=%d rounds=%ld attached=%ld attach_failed=%ld attach_enodev=%ld lost=%ld s_per_cycle=%.3f",
+	     cycles, stress_stat(stats, "rounds"),
+	     stress_stat(stats, "attached"),
+	     stress_stat(stats, "attach_failed"),
+	     stress_stat(stats, "attach_enodev"),
+	     stress_stat(stats, "lost"), (now() - t0) / cycles);
+}
+
+static int cycles_arg(const char *s)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	if (*end || n < 1 || n > 1000000)
+		die("CYCLES must be a number from 1 to 1000000, not '%s'", s);
+	return n;
+}
+
+static void usage(void)
+{
+	die("usage: fence-boot vfio|stress PLUG DEV CYCLES | multi PLUG DEV OTHER CYCLES");
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 5)
+		usage();
+	plug_mode = argv[2];
+	if (strncmp(plug_mode, "slot:", 5) && strcmp(plug_mode, "remove"))
+		die("PLUG must be slot:NAME or remove, not '%s'", plug_mode);
+	resolve_dev(argv[3]);
+	printf("TAP version 13\n1..1\n# device %s, plug %s\n", dev_name,
+	       plug_mode);
+	if (!dev_present(dev_name))
+		die("%s is not present or has no IOMMU group", dev_name);
+
+	if (!strcmp(argv[1], "vfio") && argc == 5)
+		test_vfio(cycles_arg(argv[4]));
+	else if (!strcmp(argv[1], "stress") && argc == 5)
+		test_stress(cycles_arg(argv[4]));
+	else if (!strcmp(argv[1], "multi") && argc == 6)
+		test_multi(argv[4], cycles_arg(argv[5]));
+	else
+		usage();
+	return failures ? 1 : 0;
+}
