@@ -36,8 +36,9 @@
 #include <unistd.h>
 #include <linux/vfio.h>
 
+#include "vfio_fence.h"
+
 #define DMA_SIZE	(64 * 1024)
-#define WAIT_MS		20000
 
 static const char *plug_mode;
 static char dev_name[64];
@@ -55,50 +56,12 @@ static void die(const char *fmt, ...)
 	exit(1);
 }
 
-static void sleep_us(long us)
-{
-	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 static double now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int write_file(const char *path, const char *val)
-{
-	int fd, ret = 0;
-
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static int read_file(const char *path, char *buf, size_t len)
-{
-	int fd;
-	ssize_t n;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
 }
 
 /* Put a line into the kernel log, so it orders with the kernel's. */
@@ -110,27 +73,7 @@ static void kmsg(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	write_file("/dev/kmsg", line);
-}
-
-static bool dev_present(const char *dev)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", dev);
-	return access(path, F_OK) == 0;
-}
-
-static bool wait_for(const char *dev, bool present)
-{
-	int ms;
-
-	for (ms = 0; ms < WAIT_MS; ms++) {
-		if (dev_present(dev) == present)
-			return true;
-		sleep_us(1000);
-	}
-	return false;
+	vf_write("/dev/kmsg", line);
 }
 
 static void slot_path(char *path, size_t len, const char *file)
@@ -150,70 +93,34 @@ static void resolve_dev(const char *arg)
 	if (strncmp(plug_mode, "slot:", 5))
 		die("DEV '-' needs a slot:NAME plug");
 	slot_path(path, sizeof(path), "address");
-	if (read_file(path, addr, sizeof(addr)))
+	if (vf_read(path, addr, sizeof(addr)))
 		die("cannot read %s", path);
 	snprintf(dev_name, sizeof(dev_name), "%s.0", addr);
 }
 
 static void unplug(const char *dev)
 {
-	char path[PATH_MAX];
-	int ret;
+	int ret = vf_unplug(plug_mode, dev);
 
-	if (!strncmp(plug_mode, "slot:", 5)) {
-		slot_path(path, sizeof(path), "power");
-		ret = write_file(path, "0");
-	} else {
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", dev);
-		ret = write_file(path, "1");
-	}
 	if (ret)
 		die("unplug of %s: %s", dev, strerror(-ret));
-	if (!wait_for(dev, false))
-		die("%s still present %d ms after unplug", dev, WAIT_MS);
 }
 
 static void plug(const char *dev)
 {
-	char path[PATH_MAX];
-	int ret;
+	int ret = vf_plug(plug_mode, dev);
 
-	if (!strncmp(plug_mode, "slot:", 5)) {
-		slot_path(path, sizeof(path), "power");
-		ret = write_file(path, "1");
-	} else {
-		ret = write_file("/sys/bus/pci/rescan", "1");
-	}
 	if (ret)
 		die("plug of %s: %s", dev, strerror(-ret));
-	if (!wait_for(dev, true))
-		die("%s not back %d ms after plug", dev, WAIT_MS);
 }
 
-/* Bind @dev to vfio-pci; return its group number. */
 static int bind_vfio(const char *dev)
 {
-	char path[PATH_MAX], link[PATH_MAX], *p;
-	ssize_t n;
-	int ms;
+	int gnum = vf_bind(dev);
 
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", dev);
-	if (write_file(path, "vfio-pci"))
-		die("cannot write %s", path);
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", dev);
-	if (access(path, F_OK) &&
-	    write_file("/sys/bus/pci/drivers_probe", dev))
-		die("vfio-pci did not bind %s", dev);
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", dev);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		die("%s has no iommu_group", dev);
-	link[n] = '\0';
-	p = strrchr(link, '/');
-	snprintf(path, sizeof(path), "/dev/vfio/%s", p + 1);
-	for (ms = 0; access(path, F_OK) && ms < WAIT_MS; ms++)
-		sleep_us(1000);
-	return atoi(p + 1);
+	if (gnum < 0)
+		die("vfio-pci bind of %s: %s", dev, strerror(-gnum));
+	return gnum;
 }
 
 struct vfio_ctx {
@@ -241,39 +148,6 @@ static int open_group(struct vfio_ctx *v, int gnum)
 	if (!(st.flags & VFIO_GROUP_FLAGS_VIABLE))
 		return -EBUSY;
 	return 0;
-}
-
-/* First IOVA of the container's usable ranges (the s390 aperture). */
-static unsigned long long first_iova(int container)
-{
-	struct vfio_iommu_type1_info *info;
-	struct vfio_info_cap_header *hdr;
-	struct vfio_iommu_type1_info_cap_iova_range *r;
-	unsigned long long iova = 1ULL << 20;
-	size_t sz = 4096;
-
-	info = calloc(1, sz);
-	if (!info)
-		die("out of memory");
-	info->argsz = sz;
-	if (ioctl(container, VFIO_IOMMU_GET_INFO, info) == 0 &&
-	    (info->flags & VFIO_IOMMU_INFO_CAPS) && info->cap_offset) {
-		hdr = (void *)((char *)info + info->cap_offset);
-		for (;;) {
-			if (hdr->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
-				r = (void *)hdr;
-				if (r->nr_iovas)
-					iova = (r->iova_ranges[0].start + 0xfffff) &
-					       ~0xfffffULL;
-				break;
-			}
-			if (!hdr->next)
-				break;
-			hdr = (void *)((char *)info + hdr->next);
-		}
-	}
-	free(info);
-	return iova;
 }
 
 static int dma_map(struct vfio_ctx *v)
@@ -326,7 +200,7 @@ static void vfio_setup(struct vfio_ctx *v, int gnum)
 		die("VFIO_GROUP_SET_CONTAINER: %s", strerror(errno));
 	if (ioctl(v->container, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU))
 		die("VFIO_SET_IOMMU: %s", strerror(errno));
-	v->iova = first_iova(v->container);
+	v->iova = vf_first_iova(v->container);
 	ret = dma_map(v);
 	if (ret)
 		die("VFIO_IOMMU_MAP_DMA at %#llx: %s", v->iova, strerror(-ret));
@@ -431,9 +305,9 @@ static void test_vfio(int cycles)
 		vfio_setup(&v, gnum);
 		pthread_create(&t[0], NULL, race_container, &v);
 		pthread_create(&t[1], NULL, race_dma, &v);
-		sleep_us(sweep_us(c));
+		vf_sleep_us(sweep_us(c));
 		unplug(dev_name);
-		sleep_us(1000);
+		vf_sleep_us(1000);
 		atomic_store(&v.stop, 1);
 		pthread_join(t[0], NULL);
 		pthread_join(t[1], NULL);
@@ -476,9 +350,9 @@ static void test_multi(const char *other, int cycles)
 		pthread_create(&t[0], NULL, race_container, &v);
 		pthread_create(&t[1], NULL, race_dma, &v);
 		pthread_create(&t[2], NULL, race_device, &v);
-		sleep_us(sweep_us(c));
+		vf_sleep_us(sweep_us(c));
 		unplug(dev_name);
-		sleep_us(1000);
+		vf_sleep_us(1000);
 		atomic_store(&v.stop, 1);
 		pthread_join(t[0], NULL);
 		pthread_join(t[1], NULL);
@@ -518,19 +392,19 @@ static void test_stress(int cycles)
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "%s/target", dir);
-	if (write_file(path, dev_name))
+	if (vf_write(path, dev_name))
 		die("%s: no stress client in this kernel", path);
 	snprintf(path, sizeof(path), "%s/run", dir);
-	if (write_file(path, "1"))
+	if (vf_write(path, "1"))
 		die("cannot start the stress client");
 	for (c = 1; c <= cycles; c++) {
 		kmsg("iommu-fence-boot: stress cycle %d", c);
-		sleep_us(1000 + sweep_us(c));
+		vf_sleep_us(1000 + sweep_us(c));
 		unplug(dev_name);
-		sleep_us(sweep_us(c + 8));
+		vf_sleep_us(sweep_us(c + 8));
 		plug(dev_name);
 	}
-	if (write_file(path, "0"))
+	if (vf_write(path, "0"))
 		die("cannot stop the stress client");
 	snprintf(path, sizeof(path), "%s/stats", dir);
 	fd = open(path, O_RDONLY);
@@ -574,7 +448,7 @@ int main(int argc, char **argv)
 	resolve_dev(argv[3]);
 	printf("TAP version 13\n1..1\n# device %s, plug %s\n", dev_name,
 	       plug_mode);
-	if (!dev_present(dev_name))
+	if (!vf_present(dev_name))
 		die("%s is not present or has no IOMMU group", dev_name);
 
 	if (!strcmp(argv[1], "vfio") && argc == 5)
