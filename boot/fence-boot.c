@@ -395,9 +395,10 @@ static void test_stress(int cycles)
 	if (vf_write(path, dev_name))
 		die("%s: no stress client in this kernel", path);
 	snprintf(path, sizeof(path), "%s/run", dir);
-	if (vf_write(path, "1"))
-		die("cannot start the stress client");
 	for (c = 1; c <= cycles; c++) {
+		/* Arm the client for the device that is now fully back. */
+		if (vf_write(path, "1"))
+			die("cannot arm the stress client");
 		kmsg("iommu-fence-boot: stress cycle %d", c);
 		vf_sleep_us(1000 + sweep_us(c));
 		unplug(dev_name);

@@ -14,12 +14,16 @@
  *
  * Interface, in debugfs under iommu-fence-stress/:
  *   target  name of the PCI device to work on (e.g. 0000:00:00.0)
- *   run     write 1 to start the client thread, 0 to stop it
+ *   run     write 1 to start the client thread (or to re-arm it), 0 to
+ *           stop it
  *   stats   counters: ownership rounds, attaches, failed attaches (and
  *           how many failed with -ENODEV), rounds cut short by an unplug
  *
- * The thread looks the device up again after every unplug, so it follows
- * the device through any number of plug cycles.
+ * Once armed, the thread works on the device until it loses it to an
+ * unplug, then waits to be armed again.  User space re-arms it after the
+ * device is back: a device that is still being added (bus_find_device()
+ * finds it before the IOMMU core has probed it) is not what this client
+ * tests.
  */
 
 #include <linux/debugfs.h>
@@ -29,6 +33,7 @@
 #include <linux/init.h>
 #include <linux/iommu.h>
 #include <linux/kthread.h>
+#include <linux/limits.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/seq_file.h>
@@ -50,6 +55,9 @@ struct fence_stress_stats {
 static DEFINE_MUTEX(fence_stress_lock);	/* target and thread */
 static char fence_stress_target[32];
 static struct task_struct *fence_stress_thread;
+/* 0 when disarmed, else the generation of the last arming. */
+static atomic_t fence_stress_armed;
+static int fence_stress_generation;	/* under fence_stress_lock */
 static struct fence_stress_stats fence_stress_stats;
 
 static bool fence_stress_present(struct device *dev, struct iommu_group *group)
@@ -58,8 +66,11 @@ static bool fence_stress_present(struct device *dev, struct iommu_group *group)
 	       READ_ONCE(dev->iommu_group) == group;
 }
 
-/* One ownership round on @dev; false when there was nothing to do. */
-static bool fence_stress_round(struct device *dev)
+/*
+ * One ownership round on @dev, armed as generation @armed; false when there
+ * was nothing to do.
+ */
+static bool fence_stress_round(struct device *dev, int armed)
 {
 	struct fence_stress_stats *st = &fence_stress_stats;
 	struct iommu_domain *domain;
@@ -97,6 +108,8 @@ static bool fence_stress_round(struct device *dev)
 		}
 		if (!fence_stress_present(dev, group)) {
 			atomic_long_inc(&st->lost);
+			/* Unless user space has armed us again meanwhile. */
+			atomic_cmpxchg(&fence_stress_armed, armed, 0);
 			break;
 		}
 		cond_resched();
@@ -113,12 +126,16 @@ static int fence_stress_fn(void *data)
 	const char *name = data;
 	struct device *dev;
 	bool busy;
+	int armed;
 
 	while (!kthread_should_stop()) {
-		dev = bus_find_device_by_name(&pci_bus_type, NULL, name);
+		armed = atomic_read(&fence_stress_armed);
+		dev = NULL;
+		if (armed)
+			dev = bus_find_device_by_name(&pci_bus_type, NULL, name);
 		busy = false;
 		if (dev) {
-			busy = fence_stress_round(dev);
+			busy = fence_stress_round(dev, armed);
 			put_device(dev);
 		}
 		if (!busy)
@@ -186,11 +203,17 @@ static int fence_stress_run_set(void *data, u64 val)
 		return -EINVAL;
 
 	mutex_lock(&fence_stress_lock);
+	if (val && !*fence_stress_target) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (val) {
+		fence_stress_generation = fence_stress_generation % INT_MAX + 1;
+		atomic_set(&fence_stress_armed, fence_stress_generation);
+	} else {
+		atomic_set(&fence_stress_armed, 0);
+	}
 	if (val && !fence_stress_thread) {
-		if (!*fence_stress_target) {
-			ret = -EINVAL;
-			goto out;
-		}
 		t = kthread_run(fence_stress_fn, fence_stress_target,
 				"iommu-fence-stress");
 		if (IS_ERR(t))

@@ -10,6 +10,7 @@
  *   VFIO_FENCE_DEV    a PCI function alone in its IOMMU group
  *   VFIO_FENCE_OTHER  a PCI function in another group
  *   VFIO_FENCE_MULTI  two PCI functions of one group, "DEV,OTHER"
+ *                     (or "DEV+OTHER")
  * Every device must have no driver but vfio-pci.  The tests unplug and
  * plug devices back; run them on a test machine only.
  */
@@ -243,7 +244,7 @@ FIXTURE_SETUP(multi)
 
 	self->v.container = self->v.group = self->v.device = -1;
 	self->mode = env_or_null("VFIO_FENCE_PLUG");
-	comma = pair ? strchr(pair, ',') : NULL;
+	comma = pair ? strpbrk(pair, ",+") : NULL;
 	if (!self->mode || !comma)
 		SKIP(return, "VFIO_FENCE_MULTI not set");
 	snprintf(self->dev, sizeof(self->dev), "%.*s", (int)(comma - pair), pair);
