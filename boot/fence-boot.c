@@ -152,29 +152,13 @@ static int open_group(struct vfio_ctx *v, int gnum)
 
 static int dma_map(struct vfio_ctx *v)
 {
-	struct vfio_iommu_type1_dma_map map = {
-		.argsz = sizeof(map),
-		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-		.vaddr = (unsigned long)v->buf,
-		.iova = v->iova,
-		.size = DMA_SIZE,
-	};
-
-	return ioctl(v->container, VFIO_IOMMU_MAP_DMA, &map) ? -errno : 0;
+	return vf_dma_map(v->container, v->iova, v->buf, DMA_SIZE);
 }
 
 /* Unmap; return the bytes unmapped or -errno. */
 static long long dma_unmap(struct vfio_ctx *v)
 {
-	struct vfio_iommu_type1_dma_unmap unmap = {
-		.argsz = sizeof(unmap),
-		.iova = v->iova,
-		.size = DMA_SIZE,
-	};
-
-	if (ioctl(v->container, VFIO_IOMMU_UNMAP_DMA, &unmap))
-		return -errno;
-	return unmap.size;
+	return vf_dma_unmap(v->container, v->iova, DMA_SIZE);
 }
 
 /* Group fd, container, type1, one mapping: the state QEMU keeps. */

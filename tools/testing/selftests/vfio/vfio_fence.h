@@ -173,4 +173,34 @@ static inline unsigned long long vf_first_iova(int container)
 	return iova;
 }
 
+/* Map @size bytes at @vaddr to @iova, read and write; 0 or -errno. */
+static inline int vf_dma_map(int container, unsigned long long iova,
+			     void *vaddr, unsigned long long size)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (unsigned long)vaddr,
+		.iova = iova,
+		.size = size,
+	};
+
+	return ioctl(container, VFIO_IOMMU_MAP_DMA, &map) ? -errno : 0;
+}
+
+/* Unmap @size bytes at @iova; the bytes unmapped, or -errno. */
+static inline long long vf_dma_unmap(int container, unsigned long long iova,
+				     unsigned long long size)
+{
+	struct vfio_iommu_type1_dma_unmap unmap = {
+		.argsz = sizeof(unmap),
+		.iova = iova,
+		.size = size,
+	};
+
+	if (ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap))
+		return -errno;
+	return unmap.size;
+}
+
 #endif /* VFIO_FENCE_H */

@@ -34,29 +34,13 @@ struct vf_ctx {
 
 static int vf_map(struct vf_ctx *v)
 {
-	struct vfio_iommu_type1_dma_map map = {
-		.argsz = sizeof(map),
-		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-		.vaddr = (unsigned long)v->buf,
-		.iova = v->iova,
-		.size = DMA_SIZE,
-	};
-
-	return ioctl(v->container, VFIO_IOMMU_MAP_DMA, &map) ? -errno : 0;
+	return vf_dma_map(v->container, v->iova, v->buf, DMA_SIZE);
 }
 
 /* Bytes unmapped, or -errno. */
 static long long vf_unmap(struct vf_ctx *v)
 {
-	struct vfio_iommu_type1_dma_unmap unmap = {
-		.argsz = sizeof(unmap),
-		.iova = v->iova,
-		.size = DMA_SIZE,
-	};
-
-	if (ioctl(v->container, VFIO_IOMMU_UNMAP_DMA, &unmap))
-		return -errno;
-	return unmap.size;
+	return vf_dma_unmap(v->container, v->iova, DMA_SIZE);
 }
 
 static int vf_open_group(int gnum)
