@@ -16,7 +16,7 @@
  *
  * PLUG is "slot:NAME" (s390 zPCI: /sys/bus/pci/slots/NAME/power 0 and 1)
  * or "remove" (/sys/bus/pci/devices/DEV/remove, then /sys/bus/pci/rescan).
- * DEV is a PCI name, or "-" with a slot to read it from the slot's address.
+ * DEV is a PCI name (for s390 zPCI, domain N is the function of uid N).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -74,28 +74,6 @@ static void kmsg(const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	vf_write("/dev/kmsg", line);
-}
-
-static void slot_path(char *path, size_t len, const char *file)
-{
-	snprintf(path, len, "/sys/bus/pci/slots/%s/%s", plug_mode + 5, file);
-}
-
-/* The PCI name of the function in the slot, or of the fixed device. */
-static void resolve_dev(const char *arg)
-{
-	char path[PATH_MAX], addr[48];
-
-	if (strcmp(arg, "-")) {
-		snprintf(dev_name, sizeof(dev_name), "%s", arg);
-		return;
-	}
-	if (strncmp(plug_mode, "slot:", 5))
-		die("DEV '-' needs a slot:NAME plug");
-	slot_path(path, sizeof(path), "address");
-	if (vf_read(path, addr, sizeof(addr)))
-		die("cannot read %s", path);
-	snprintf(dev_name, sizeof(dev_name), "%s.0", addr);
 }
 
 static void unplug(const char *dev)
@@ -271,13 +249,32 @@ static long sweep_us(int cycle)
 }
 
 /*
+ * Race threads on @v (the container, DMA, and the device that stays when
+ * @v has one) against the unplug of DEV, after a delay swept by @cycle.
+ */
+static void race_unplug(struct vfio_ctx *v, int cycle)
+{
+	void *(*fn[])(void *) = { race_container, race_dma, race_device };
+	int i, n = v->device >= 0 ? 3 : 2;
+	pthread_t t[3];
+
+	for (i = 0; i < n; i++)
+		pthread_create(&t[i], NULL, fn[i], v);
+	vf_sleep_us(sweep_us(cycle));
+	unplug(dev_name);
+	vf_sleep_us(1000);
+	atomic_store(&v->stop, 1);
+	for (i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+}
+
+/*
  * The seed: the device is held through VFIO (group fd, container, type1,
  * a DMA mapping) and its slot is powered off while other threads unset
  * and set the container and map and unmap DMA.
  */
 static void test_vfio(int cycles)
 {
-	pthread_t t[2];
 	struct vfio_ctx v;
 	long ops = 0, errs = 0;
 	double t0 = now();
@@ -287,14 +284,7 @@ static void test_vfio(int cycles)
 		kmsg("iommu-fence-boot: vfio cycle %d", c);
 		gnum = bind_vfio(dev_name);
 		vfio_setup(&v, gnum);
-		pthread_create(&t[0], NULL, race_container, &v);
-		pthread_create(&t[1], NULL, race_dma, &v);
-		vf_sleep_us(sweep_us(c));
-		unplug(dev_name);
-		vf_sleep_us(1000);
-		atomic_store(&v.stop, 1);
-		pthread_join(t[0], NULL);
-		pthread_join(t[1], NULL);
+		race_unplug(&v, c);
 		ops += v.ops;
 		errs += v.errs;
 		vfio_teardown(&v);
@@ -312,7 +302,6 @@ static void test_vfio(int cycles)
  */
 static void test_multi(const char *other, int cycles)
 {
-	pthread_t t[3];
 	struct vfio_ctx v;
 	long ops = 0, errs = 0, kept = 0;
 	double t0 = now();
@@ -331,16 +320,7 @@ static void test_multi(const char *other, int cycles)
 		if (v.device < 0)
 			die("VFIO_GROUP_GET_DEVICE_FD %s: %s", other,
 			    strerror(errno));
-		pthread_create(&t[0], NULL, race_container, &v);
-		pthread_create(&t[1], NULL, race_dma, &v);
-		pthread_create(&t[2], NULL, race_device, &v);
-		vf_sleep_us(sweep_us(c));
-		unplug(dev_name);
-		vf_sleep_us(1000);
-		atomic_store(&v.stop, 1);
-		pthread_join(t[0], NULL);
-		pthread_join(t[1], NULL);
-		pthread_join(t[2], NULL);
+		race_unplug(&v, c);
 		ops += v.ops;
 		errs += v.errs;
 
@@ -430,7 +410,7 @@ int main(int argc, char **argv)
 	plug_mode = argv[2];
 	if (strncmp(plug_mode, "slot:", 5) && strcmp(plug_mode, "remove"))
 		die("PLUG must be slot:NAME or remove, not '%s'", plug_mode);
-	resolve_dev(argv[3]);
+	snprintf(dev_name, sizeof(dev_name), "%s", argv[3]);
 	printf("TAP version 13\n1..1\n# device %s, plug %s\n", dev_name,
 	       plug_mode);
 	if (!vf_present(dev_name))
