@@ -35,7 +35,10 @@
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/debug_locks.h>
+#include <linux/delay.h>
 #include <linux/kthread.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/panic.h>
 #include <linux/platform_device.h>
 #include <linux/sizes.h>
@@ -43,8 +46,8 @@
 #include <trace/events/error_report.h>
 
 #define FENCE_DEV_NAME		"iommu-fence-test"
-#define FENCE_MAX_DEVS		2
-#define FENCE_MAX_THREADS	4
+#define FENCE_MAX_DEVS		4
+#define FENCE_MAX_THREADS	8
 #define FENCE_MAX_DOMAINS	2
 #define FENCE_LOG_LEN		16
 #define FENCE_MAP_SLOTS		4
@@ -190,6 +193,12 @@ static LIST_HEAD(fence_recs);
 static struct iommu_device fence_iommu;
 static atomic_t fence_dev_id = ATOMIC_INIT(0);
 
+/*
+ * Time an attach_dev()/detach_dev() spends outside the mock's lock, as a
+ * real driver does programming its hardware; only the benchmarks set it.
+ */
+static unsigned int fence_op_work_ns;
+
 /* WARNs seen since the suite started, if the error_report tracepoint exists. */
 static atomic_t fence_warnings = ATOMIC_INIT(0);
 static bool fence_counting_warnings;
@@ -245,7 +254,10 @@ static bool fence_gate_match(struct fence_rec *rec, enum fence_op op,
 static void fence_op_wait(struct fence_rec *rec, enum fence_op op, bool gated)
 {
 	struct fence_gate *gate = &rec->gate[op];
+	unsigned int work_ns = READ_ONCE(fence_op_work_ns);
 
+	if (work_ns && op != FENCE_OP_RELEASE)
+		ndelay(work_ns);
 	complete(&rec->entered[op]);
 	if (!gated)
 		return;
@@ -528,6 +540,7 @@ static const struct iommu_ops fence_ops = {
  * @domain: the domain it concerns
  * @done: completed when @fn has returned
  * @ret: what @fn returned
+ * @done_ns: ktime_get_ns() when @fn returned
  */
 struct fence_thread {
 	int (*fn)(struct fence_thread *t);
@@ -536,6 +549,7 @@ struct fence_thread {
 	struct iommu_domain *domain;
 	struct completion done;
 	int ret;
+	u64 done_ns;
 };
 
 /**
@@ -569,6 +583,7 @@ static int fence_thread_fn(void *data)
 	struct fence_thread *t = data;
 
 	t->ret = t->fn(t);
+	t->done_ns = ktime_get_ns();
 	/* complete_all(): both the case and its teardown wait for it. */
 	complete_all(&t->done);
 	return 0;
@@ -1174,6 +1189,7 @@ static void fence_test_exit(struct kunit *test)
 
 	if (!ctx)
 		return;
+	WRITE_ONCE(fence_op_work_ns, 0);
 
 	/* Nothing may stay blocked in the mock ... */
 	for (i = 0; i < ctx->nrecs; i++)
@@ -1306,4 +1322,311 @@ static struct kunit_suite fence_test_suite = {
 	.test_cases	= fence_test_cases,
 };
 
+#if IS_ENABLED(CONFIG_IOMMU_FENCE_KUNIT_BENCH)
+/*
+ * Benchmarks of the control paths that the release fence changes, on the
+ * same mock driver.  They check nothing about the fence; each prints its
+ * figures as "bench <case> <metric> <value>" lines for a harness that runs
+ * them on kernels with and without the fence and compares.
+ */
+
+#define FENCE_BENCH_ROUNDS	11
+#define FENCE_BENCH_CYCLES	2000
+#define FENCE_BENCH_ADDS	200
+#define FENCE_BENCH_SPAN_MS	300
+#define FENCE_BENCH_SCALE_ROUNDS 5
+#define FENCE_BENCH_WORK_NS	2000
+
+static const unsigned int fence_bench_hold_ms[] = { 10, 50, 100 };
+
+/*
+ * Add a device of its own group, let the core probe it, then unregister it,
+ * which releases it.  Returns 0 or a negative errno; never leaves a device
+ * or a record behind.
+ */
+static int fence_bench_add_remove_one(void)
+{
+	struct platform_device *pdev;
+	struct fence_rec *rec;
+	int op, ret;
+
+	rec = kzalloc(sizeof(*rec), GFP_KERNEL);
+	if (!rec)
+		return -ENOMEM;
+	pdev = platform_device_alloc(FENCE_DEV_NAME,
+				     atomic_inc_return(&fence_dev_id));
+	if (!pdev) {
+		kfree(rec);
+		return -ENOMEM;
+	}
+	for (op = 0; op < FENCE_OP_NR; op++) {
+		init_completion(&rec->gate[op].entered);
+		init_completion(&rec->gate[op].open);
+		init_completion(&rec->entered[op]);
+	}
+	rec->pdev = pdev;
+	rec->dev = get_device(&pdev->dev);
+	rec->def_domain_type = IOMMU_DOMAIN_IDENTITY;
+	spin_lock(&fence_lock);
+	list_add(&rec->node, &fence_recs);
+	spin_unlock(&fence_lock);
+
+	ret = platform_device_add(pdev);
+	if (ret)
+		platform_device_put(pdev);
+	else
+		platform_device_unregister(pdev);
+
+	spin_lock(&fence_lock);
+	list_del(&rec->node);
+	spin_unlock(&fence_lock);
+	put_device(rec->dev);
+	kfree(rec);
+	return ret;
+}
+
+/**
+ * fence_bench_attach_detach() - time iommu_attach_group()/detach_group()
+ * @test: the case
+ *
+ * FENCE_BENCH_ROUNDS rounds of FENCE_BENCH_CYCLES attach/detach cycles of
+ * one single-device group to an unmanaged domain; one line per round.
+ */
+static void fence_bench_attach_detach(struct kunit *test)
+{
+	struct iommu_domain *domain;
+	struct fence_rec *rec;
+	unsigned int r, i;
+	int ret = 0;
+	u64 t;
+
+	rec = fence_add_device(test, false);
+	domain = fence_alloc_domain(test);
+	for (r = 0; r < FENCE_BENCH_ROUNDS; r++) {
+		t = ktime_get_ns();
+		for (i = 0; i < FENCE_BENCH_CYCLES; i++) {
+			ret = iommu_attach_group(domain, rec->group);
+			if (ret)
+				break;
+			iommu_detach_group(domain, rec->group);
+		}
+		t = ktime_get_ns() - t;
+		KUNIT_ASSERT_EQ(test, ret, 0);
+		kunit_info(test, "bench attach_detach ns_per_cycle %llu\n",
+			   div_u64(t, FENCE_BENCH_CYCLES));
+	}
+	fence_expect_clean(test, rec);
+}
+
+/**
+ * fence_bench_add_remove() - time device add and release
+ * @test: the case
+ *
+ * FENCE_BENCH_ROUNDS rounds of FENCE_BENCH_ADDS cycles of adding a platform
+ * device (probe, group, default domain, attach) and unregistering it
+ * (release); one line per round.
+ */
+static void fence_bench_add_remove(struct kunit *test)
+{
+	unsigned int r, i;
+	int ret = 0;
+	u64 t;
+
+	for (r = 0; r < FENCE_BENCH_ROUNDS; r++) {
+		t = ktime_get_ns();
+		for (i = 0; i < FENCE_BENCH_ADDS && !ret; i++)
+			ret = fence_bench_add_remove_one();
+		t = ktime_get_ns() - t;
+		KUNIT_ASSERT_EQ(test, ret, 0);
+		kunit_info(test, "bench add_remove ns_per_cycle %llu\n",
+			   div_u64(t, FENCE_BENCH_ADDS));
+	}
+}
+
+/**
+ * fence_bench_release_bound() - release latency with an op in flight
+ * @test: the case
+ *
+ * For each hold time, an attach_dev() is held in the driver for that long
+ * while the device is unregistered.  Prints how long the release took from
+ * its start and how long after the op was let go it finished: with the
+ * fence the release waits for the op in flight and no longer.
+ */
+static void fence_bench_release_bound(struct kunit *test)
+{
+	struct fence_thread *op, *rel;
+	struct iommu_domain *domain;
+	struct fence_rec *rec;
+	unsigned int i, hold;
+	u64 start, open;
+
+	domain = fence_alloc_domain(test);
+	for (i = 0; i < ARRAY_SIZE(fence_bench_hold_ms); i++) {
+		hold = fence_bench_hold_ms[i];
+		rec = fence_add_device(test, false);
+		fence_gate_arm(rec, FENCE_OP_ATTACH, domain);
+		op = fence_start(test, fence_do_attach_group, rec, rec->group,
+				 domain);
+		KUNIT_ASSERT_TRUE(test, fence_gate_entered(rec, FENCE_OP_ATTACH));
+
+		start = ktime_get_ns();
+		rel = fence_start_release(test, rec);
+		msleep(hold);
+		open = ktime_get_ns();
+		fence_gate_open(rec, FENCE_OP_ATTACH);
+		KUNIT_ASSERT_TRUE(test, fence_join(op));
+		KUNIT_ASSERT_TRUE(test, fence_join(rel));
+
+		kunit_info(test, "bench release_hold_%ums release_us %llu\n",
+			   hold, div_u64(rel->done_ns - start, NSEC_PER_USEC));
+		kunit_info(test, "bench release_hold_%ums after_op_us %lld\n",
+			   hold, div_s64((s64)(rel->done_ns - open),
+					 NSEC_PER_USEC));
+	}
+}
+
+/**
+ * struct fence_worker - a thread of the scaling benchmark
+ * @group: the group it attaches and detaches
+ * @domain: the domain it attaches @group to
+ * @churn: add and release devices instead
+ * @stop: set to end the loop
+ * @cycles: cycles done
+ * @ret: the first error
+ * @done: completed when the thread ends
+ */
+struct fence_worker {
+	struct iommu_group *group;
+	struct iommu_domain *domain;
+	bool churn;
+	bool stop;
+	unsigned long cycles;
+	int ret;
+	struct completion done;
+};
+
+static int fence_worker_fn(void *data)
+{
+	struct fence_worker *w = data;
+
+	while (!READ_ONCE(w->stop) && !w->ret) {
+		if (w->churn) {
+			w->ret = fence_bench_add_remove_one();
+			usleep_range(1000, 2000);
+		} else {
+			w->ret = iommu_attach_group(w->domain, w->group);
+			if (!w->ret)
+				iommu_detach_group(w->domain, w->group);
+		}
+		w->cycles++;
+		cond_resched();
+	}
+	complete_all(&w->done);
+	return 0;
+}
+
+static int fence_worker_start(struct fence_worker *w, unsigned int id)
+{
+	struct task_struct *task;
+
+	WRITE_ONCE(w->stop, false);
+	w->cycles = 0;
+	w->ret = 0;
+	init_completion(&w->done);
+	task = kthread_run(fence_worker_fn, w, "iommu-fence-b/%u", id);
+	if (IS_ERR(task)) {
+		complete_all(&w->done);
+		return PTR_ERR(task);
+	}
+	return 0;
+}
+
+/* Stop @w and wait for it; false if it is stuck. */
+static bool fence_worker_stop(struct fence_worker *w)
+{
+	WRITE_ONCE(w->stop, true);
+	return wait_for_completion_timeout(&w->done,
+					   msecs_to_jiffies(FENCE_JOIN_MS));
+}
+
+/**
+ * fence_bench_scaling() - one and two threads on different groups
+ * @test: the case
+ *
+ * Attach/detach throughput of one thread, then of two threads on two
+ * different groups, while a third thread keeps adding and releasing devices
+ * of further groups.  Each mock op spends FENCE_BENCH_WORK_NS outside any
+ * lock, as a driver programming its hardware would.  Without a global lock
+ * on these paths two threads on two CPUs get more done than one.
+ */
+static void fence_bench_scaling(struct kunit *test)
+{
+	struct fence_worker *w;
+	unsigned long c1, c2;
+	unsigned int r, i;
+	bool stuck = false;
+	int ret;
+
+	/* Not on the stack: a stuck thread keeps it, and it is leaked. */
+	w = kcalloc(3, sizeof(*w), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	for (i = 0; i < 2; i++) {
+		w[i].group = fence_add_device(test, false)->group;
+		w[i].domain = fence_alloc_domain(test);
+	}
+	w[2].churn = true;
+	WRITE_ONCE(fence_op_work_ns, FENCE_BENCH_WORK_NS);
+
+	ret = fence_worker_start(&w[2], 2);
+	for (r = 0; r < FENCE_BENCH_SCALE_ROUNDS && !ret && !stuck; r++) {
+		ret = fence_worker_start(&w[0], 0);
+		if (ret)
+			break;
+		msleep(FENCE_BENCH_SPAN_MS);
+		stuck |= !fence_worker_stop(&w[0]);
+		c1 = w[0].cycles;
+		ret = w[0].ret;
+
+		for (i = 0; i < 2 && !ret; i++)
+			ret = fence_worker_start(&w[i], i);
+		if (!ret)
+			msleep(FENCE_BENCH_SPAN_MS);
+		for (i = 0; i < 2; i++)
+			stuck |= !fence_worker_stop(&w[i]);
+		c2 = w[0].cycles + w[1].cycles;
+		ret = ret ?: w[0].ret ?: w[1].ret;
+
+		kunit_info(test, "bench scaling threads1_per_s %lu\n",
+			   c1 * MSEC_PER_SEC / FENCE_BENCH_SPAN_MS);
+		kunit_info(test, "bench scaling threads2_per_s %lu\n",
+			   c2 * MSEC_PER_SEC / FENCE_BENCH_SPAN_MS);
+	}
+	stuck |= !fence_worker_stop(&w[2]);
+	KUNIT_ASSERT_FALSE_MSG(test, stuck, "a benchmark thread is stuck");
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, w[2].ret, 0);
+	kunit_info(test, "bench scaling churn_cycles %lu\n", w[2].cycles);
+	kfree(w);
+}
+
+static struct kunit_case fence_bench_cases[] = {
+	FENCE_CASE(fence_bench_attach_detach, "attach_detach"),
+	FENCE_CASE(fence_bench_add_remove, "add_remove"),
+	FENCE_CASE(fence_bench_release_bound, "release_bound"),
+	FENCE_CASE(fence_bench_scaling, "scaling"),
+	{}
+};
+
+static struct kunit_suite fence_bench_suite = {
+	.name		= "iommu-fence-bench",
+	.suite_init	= fence_suite_init,
+	.suite_exit	= fence_suite_exit,
+	.init		= fence_test_init,
+	.exit		= fence_test_exit,
+	.test_cases	= fence_bench_cases,
+};
+
+kunit_test_suites(&fence_test_suite, &fence_bench_suite);
+#else
 kunit_test_suite(fence_test_suite);
+#endif
