@@ -57,7 +57,9 @@ static int vf_setup(struct vf_ctx *v, const char *dev)
 	int gnum;
 
 	memset(v, 0, sizeof(*v));
-	v->container = v->group = v->device = -1;
+	v->container = -1;
+	v->group = -1;
+	v->device = -1;
 	gnum = vf_bind(dev);
 	if (gnum < 0)
 		return gnum;
@@ -86,7 +88,9 @@ static void vf_close(struct vf_ctx *v)
 		close(v->container);
 	if (v->buf && v->buf != MAP_FAILED)
 		munmap(v->buf, DMA_SIZE);
-	v->device = v->group = v->container = -1;
+	v->device = -1;
+	v->group = -1;
+	v->container = -1;
 	v->buf = NULL;
 }
 
@@ -109,7 +113,9 @@ FIXTURE(orphan) {
 
 FIXTURE_SETUP(orphan)
 {
-	self->v.container = self->v.group = self->v.device = -1;
+	self->v.container = -1;
+	self->v.group = -1;
+	self->v.device = -1;
 	self->mode = env_or_null("VFIO_FENCE_PLUG");
 	self->dev = env_or_null("VFIO_FENCE_DEV");
 	if (!self->mode || !self->dev || !vf_present(self->dev))
@@ -125,20 +131,20 @@ FIXTURE_TEARDOWN(orphan)
 		EXPECT_EQ(0, vf_plug(self->mode, self->dev));
 }
 
-#define SKIPPED() do { if (_metadata->skip) return; } while (0)
-
 TEST_F(orphan, get_status_enodev)
 {
 	struct vfio_group_status st = { .argsz = sizeof(st) };
 
-	SKIPPED();
+	if (_metadata->skip)
+		return;
 	ASSERT_EQ(-1, ioctl(self->v.group, VFIO_GROUP_GET_STATUS, &st));
 	ASSERT_EQ(ENODEV, errno);
 }
 
 TEST_F(orphan, set_container_enodev)
 {
-	SKIPPED();
+	if (_metadata->skip)
+		return;
 	ASSERT_EQ(-1, ioctl(self->v.group, VFIO_GROUP_SET_CONTAINER,
 			    &self->v.container));
 	ASSERT_EQ(ENODEV, errno);
@@ -146,14 +152,16 @@ TEST_F(orphan, set_container_enodev)
 
 TEST_F(orphan, unset_container_enodev)
 {
-	SKIPPED();
+	if (_metadata->skip)
+		return;
 	ASSERT_EQ(-1, ioctl(self->v.group, VFIO_GROUP_UNSET_CONTAINER));
 	ASSERT_EQ(ENODEV, errno);
 }
 
 TEST_F(orphan, get_device_fd_enodev)
 {
-	SKIPPED();
+	if (_metadata->skip)
+		return;
 	ASSERT_EQ(-1, ioctl(self->v.group, VFIO_GROUP_GET_DEVICE_FD,
 			    self->dev));
 	ASSERT_EQ(ENODEV, errno);
@@ -165,7 +173,8 @@ TEST_F(orphan, container_serves_other_group)
 	const char *other = env_or_null("VFIO_FENCE_OTHER");
 	int gnum, g;
 
-	SKIPPED();
+	if (_metadata->skip)
+		return;
 	if (!other || !vf_present(other))
 		SKIP(return, "VFIO_FENCE_OTHER not set or device absent");
 	gnum = vf_bind(other);
@@ -184,7 +193,8 @@ TEST_F(orphan, container_serves_other_group)
 /* Closing the orphaned group fd and its container is clean. */
 TEST_F(orphan, close_clean)
 {
-	SKIPPED();
+	if (_metadata->skip)
+		return;
 	ASSERT_EQ(0, close(self->v.group));
 	self->v.group = -1;
 	ASSERT_EQ(0, close(self->v.container));
@@ -197,7 +207,8 @@ TEST_F(orphan, replug_fresh_group)
 	struct vfio_group_status st = { .argsz = sizeof(st) };
 	struct vf_ctx w;
 
-	SKIPPED();
+	if (_metadata->skip)
+		return;
 	ASSERT_EQ(0, vf_plug(self->mode, self->dev));
 	ASSERT_EQ(0, vf_setup(&w, self->dev));
 	EXPECT_EQ(0, ioctl(w.group, VFIO_GROUP_GET_STATUS, &st));
@@ -226,7 +237,9 @@ FIXTURE_SETUP(multi)
 	const char *comma;
 	int gnum;
 
-	self->v.container = self->v.group = self->v.device = -1;
+	self->v.container = -1;
+	self->v.group = -1;
+	self->v.device = -1;
 	self->mode = env_or_null("VFIO_FENCE_PLUG");
 	comma = pair ? strpbrk(pair, ",+") : NULL;
 	if (!self->mode || !comma)
@@ -258,7 +271,8 @@ TEST_F(multi, group_stays_attached)
 {
 	struct vfio_group_status st = { .argsz = sizeof(st) };
 
-	SKIPPED();
+	if (_metadata->skip)
+		return;
 	ASSERT_EQ(0, ioctl(self->v.group, VFIO_GROUP_GET_STATUS, &st));
 	ASSERT_EQ(VFIO_GROUP_FLAGS_VIABLE | VFIO_GROUP_FLAGS_CONTAINER_SET,
 		  st.flags);
@@ -266,7 +280,8 @@ TEST_F(multi, group_stays_attached)
 
 TEST_F(multi, mapping_kept)
 {
-	SKIPPED();
+	if (_metadata->skip)
+		return;
 	ASSERT_EQ(DMA_SIZE, vf_unmap(&self->v));
 	ASSERT_EQ(0, vf_map(&self->v));
 }
@@ -279,7 +294,8 @@ TEST_F(multi, other_device_works)
 	};
 	unsigned short vendor = 0;
 
-	SKIPPED();
+	if (_metadata->skip)
+		return;
 	ASSERT_EQ(0, ioctl(self->v.device, VFIO_DEVICE_GET_REGION_INFO, &ri));
 	ASSERT_EQ(sizeof(vendor),
 		  pread(self->v.device, &vendor, sizeof(vendor), ri.offset));
@@ -292,7 +308,8 @@ TEST_F(multi, unset_detaches_rest)
 {
 	struct vfio_group_status st = { .argsz = sizeof(st) };
 
-	SKIPPED();
+	if (_metadata->skip)
+		return;
 	close(self->v.device);
 	self->v.device = -1;
 	ASSERT_EQ(0, ioctl(self->v.group, VFIO_GROUP_UNSET_CONTAINER));
@@ -331,7 +348,9 @@ FIXTURE_SETUP(container)
 {
 	const char *dev = env_or_null("VFIO_FENCE_DEV");
 
-	self->v.container = self->v.group = self->v.device = -1;
+	self->v.container = -1;
+	self->v.group = -1;
+	self->v.device = -1;
 	if (!dev || !vf_present(dev))
 		SKIP(return, "VFIO_FENCE_DEV not set or device absent");
 	ASSERT_EQ(0, vf_setup(&self->v, dev));
@@ -350,7 +369,8 @@ TEST_F(container, unset_race)
 	time_t end;
 	long n = 0;
 
-	SKIPPED();
+	if (_metadata->skip)
+		return;
 	ASSERT_EQ(0, pthread_create(&t, NULL, race_unset, &r));
 	for (end = time(NULL) + 3; time(NULL) < end; n++) {
 		vf_map(v);
