@@ -27,7 +27,7 @@ all: series boot
 
 help:
 	@sed -n 's/^#   //p' Makefile
-	@echo "  targets: all deps tree series check $(CHECK_LAYERS) export"
+	@echo "  targets: all deps tree series check $(CHECK_LAYERS) bench export"
 
 deps:
 	@$(BIN)/deps
