@@ -6,7 +6,7 @@
 #   make bench            the fast-path machine code and the control-path
 #                         timings (KUnit suite iommu-fence-bench under QEMU)
 #   make bench-fastpath   the fast-path machine code only (make check)
-#   BENCH_RUNS=N          boots per tree for the timings (default 3)
+#   BENCH_RUNS=N          boots per tree for the timings (default 5)
 #
 # bin/bench ends with "N passed, N failed"; a figure that misses its goal
 # is a failure.
