@@ -731,6 +731,50 @@ static void fence_set_attach_deferred(struct fence_rec *rec, bool deferred)
 	spin_unlock(&fence_lock);
 }
 
+/*
+ * A record on fence_recs and the platform device it is for, not added yet;
+ * the record holds a reference on the device.  NULL if out of memory.
+ */
+static struct fence_rec *fence_rec_new(void)
+{
+	struct platform_device *pdev;
+	struct fence_rec *rec;
+	int op;
+
+	rec = kzalloc(sizeof(*rec), GFP_KERNEL);
+	if (!rec)
+		return NULL;
+	pdev = platform_device_alloc(FENCE_DEV_NAME,
+				     atomic_inc_return(&fence_dev_id));
+	if (!pdev) {
+		kfree(rec);
+		return NULL;
+	}
+	for (op = 0; op < FENCE_OP_NR; op++) {
+		init_completion(&rec->gate[op].entered);
+		init_completion(&rec->gate[op].open);
+		init_completion(&rec->entered[op]);
+	}
+	rec->pdev = pdev;
+	rec->dev = get_device(&pdev->dev);
+	rec->def_domain_type = IOMMU_DOMAIN_IDENTITY;
+
+	spin_lock(&fence_lock);
+	list_add(&rec->node, &fence_recs);
+	spin_unlock(&fence_lock);
+	return rec;
+}
+
+/* Take @rec off fence_recs and free it, once nothing can reach the mock. */
+static void fence_rec_free(struct fence_rec *rec)
+{
+	spin_lock(&fence_lock);
+	list_del(&rec->node);
+	spin_unlock(&fence_lock);
+	put_device(rec->dev);
+	kfree(rec);
+}
+
 /**
  * fence_add_device() - create a test device and let the core probe it
  * @test: the case
@@ -745,38 +789,19 @@ static void fence_set_attach_deferred(struct fence_rec *rec, bool deferred)
 static struct fence_rec *fence_add_device(struct kunit *test, bool shared)
 {
 	struct fence_ctx *ctx = test->priv;
-	struct platform_device *pdev;
 	struct fence_stats st;
 	struct fence_rec *rec;
-	int op, ret;
+	int ret;
 
 	KUNIT_ASSERT_LT(test, ctx->nrecs, FENCE_MAX_DEVS);
-	rec = kzalloc(sizeof(*rec), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, rec);
-	pdev = platform_device_alloc(FENCE_DEV_NAME,
-				     atomic_inc_return(&fence_dev_id));
-	if (!pdev) {
-		kfree(rec);
-		KUNIT_ASSERT_FAILURE(test, "platform_device_alloc failed");
-	}
-
-	for (op = 0; op < FENCE_OP_NR; op++) {
-		init_completion(&rec->gate[op].entered);
-		init_completion(&rec->gate[op].open);
-		init_completion(&rec->entered[op]);
-	}
-	rec->pdev = pdev;
-	rec->dev = get_device(&pdev->dev);
-	rec->def_domain_type = IOMMU_DOMAIN_IDENTITY;
+	rec = fence_rec_new();
+	KUNIT_ASSERT_NOT_NULL_MSG(test, rec, "out of memory");
+	/* Not added yet: device_group() cannot read this concurrently. */
 	if (shared)
 		rec->shared_group = &ctx->shared_group;
 	ctx->recs[ctx->nrecs++] = rec;
 
-	spin_lock(&fence_lock);
-	list_add(&rec->node, &fence_recs);
-	spin_unlock(&fence_lock);
-
-	ret = platform_device_add(pdev);
+	ret = platform_device_add(rec->pdev);
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "platform_device_add failed");
 	rec->added = true;
 
@@ -1229,11 +1254,7 @@ static void fence_test_exit(struct kunit *test)
 	for (i = 0; i < ctx->nrecs; i++) {
 		rec = ctx->recs[i];
 		iommu_group_put(rec->group);
-		spin_lock(&fence_lock);
-		list_del(&rec->node);
-		spin_unlock(&fence_lock);
-		put_device(rec->dev);
-		kfree(rec);
+		fence_rec_free(rec);
 	}
 	iommu_group_put(ctx->shared_group);
 
@@ -1346,42 +1367,18 @@ static const unsigned int fence_bench_hold_ms[] = { 10, 50, 100 };
  */
 static int fence_bench_add_remove_one(void)
 {
-	struct platform_device *pdev;
 	struct fence_rec *rec;
-	int op, ret;
+	int ret;
 
-	rec = kzalloc(sizeof(*rec), GFP_KERNEL);
+	rec = fence_rec_new();
 	if (!rec)
 		return -ENOMEM;
-	pdev = platform_device_alloc(FENCE_DEV_NAME,
-				     atomic_inc_return(&fence_dev_id));
-	if (!pdev) {
-		kfree(rec);
-		return -ENOMEM;
-	}
-	for (op = 0; op < FENCE_OP_NR; op++) {
-		init_completion(&rec->gate[op].entered);
-		init_completion(&rec->gate[op].open);
-		init_completion(&rec->entered[op]);
-	}
-	rec->pdev = pdev;
-	rec->dev = get_device(&pdev->dev);
-	rec->def_domain_type = IOMMU_DOMAIN_IDENTITY;
-	spin_lock(&fence_lock);
-	list_add(&rec->node, &fence_recs);
-	spin_unlock(&fence_lock);
-
-	ret = platform_device_add(pdev);
+	ret = platform_device_add(rec->pdev);
 	if (ret)
-		platform_device_put(pdev);
+		platform_device_put(rec->pdev);
 	else
-		platform_device_unregister(pdev);
-
-	spin_lock(&fence_lock);
-	list_del(&rec->node);
-	spin_unlock(&fence_lock);
-	put_device(rec->dev);
-	kfree(rec);
+		platform_device_unregister(rec->pdev);
+	fence_rec_free(rec);
 	return ret;
 }
 
