@@ -86,3 +86,20 @@ arch_configure() {
 	arch_make "$src" "$dir" "$a" olddefconfig >>"$dir/config.log" 2>&1 || return 1
 	echo "$stamp" >"$dir/.iommu-fence.stamp"
 }
+
+# arch_minconfig SRC DIR ARCH FRAGMENT...: allnoconfig plus the fragments
+# (KCONFIG_ALLCONFIG), the minimal kernels of series-check and bench; every
+# option of tests/build/config.common and config.ARCH must stick.  Prints
+# the reason and fails otherwise.
+arch_minconfig() {
+	local src=$1 dir=$2 a=$3 opt
+	shift 3
+	mkdir -p "$dir"
+	cat "$@" >"$dir/.fragment"
+	arch_make "$src" "$dir" "$a" -s KCONFIG_ALLCONFIG="$dir/.fragment" \
+		allnoconfig >"$dir/.config.log" 2>&1 || { echo "allnoconfig failed"; return 1; }
+	while read -r opt; do
+		grep -qxF "$opt" "$dir/.config" || { echo "option $opt did not stick"; return 1; }
+	done < <(cat "$TOP/tests/build/config.common" "$TOP/tests/build/config.$a" |
+		grep '^CONFIG_')
+}
