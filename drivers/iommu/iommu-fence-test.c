@@ -8,9 +8,15 @@
  * what the v6.1 iommu.c already has, so it builds and runs both with and
  * without the release fence.
  *
- * Without the fence every case but sanity_lifecycle fails: the cases listed
- * below.  shared_clean is not a timing race, but only a fenced release takes
- * a device off its group's unmanaged domain before release_device().
+ * Without the fence the race cases listed below fail.  shared_clean is not a
+ * timing race, but only a fenced release takes a device off its group's
+ * unmanaged domain before release_device().
+ *
+ * The mock plays one of a few driver shapes per case (struct fence_shape):
+ * per-device detach_dev() with a default domain, as intel, amd and s390; no
+ * detach_dev() and one translation record shared by a group, as arm-smmu or
+ * arm-smmu-v3 with devices behind a PCI DMA alias; and no default domain
+ * with the group kept alive by the driver, as ipmmu-vmsa on 32-bit ARM.
  *
  * A mock IOMMU driver is registered on the platform bus.  It takes only the
  * suite's own "iommu-fence-test" platform devices and keeps a record per
@@ -30,7 +36,14 @@
  * opens every gate and joins every helper thread before it frees anything,
  * so a failing case cannot leave a blocked thread or a closed gate behind.
  */
-/* Race cases: attach_race detach_race group_op_race shared_clean store_type_race deferred_race */
+/*
+ * The cases by class, for the harness (bin/kunit): a race case must fail on
+ * the base and pass on the series; a regression case must pass on both and
+ * failed on the series before the fix named in its kernel-doc; every other
+ * case is a sanity case and must pass on both.
+ */
+/* Race cases: attach_race detach_race group_op_race shared_clean store_type_race deferred_race device_api_race deferred_after_release probe_publish probe_joins_domain claim_empty lockdep_enforced */
+/* Regression cases: shared_xlate_release no_default_readd */
 
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -68,6 +81,7 @@ enum fence_op {
 	FENCE_OP_ATTACH,
 	FENCE_OP_DETACH,
 	FENCE_OP_RELEASE,
+	FENCE_OP_GROUP,
 	FENCE_OP_NR,
 };
 
@@ -144,6 +158,8 @@ struct fence_stats {
  *	devices, or NULL for a group of one
  * @def_domain_type: what def_domain_type() returns for the device
  * @attach_deferred: what is_attach_deferred() returns for the device
+ * @fail_group: device_group() fails for the device
+ * @fail_attach: attach_dev() fails for the device
  * @added: platform_device_add() succeeded
  * @unregistered: platform_device_unregister() has been started
  * @st: counters and state, under fence_lock
@@ -164,6 +180,8 @@ struct fence_rec {
 	struct iommu_group **shared_group;
 	int def_domain_type;
 	bool attach_deferred;
+	bool fail_group;
+	bool fail_attach;
 	bool added;
 	bool unregistered;
 	struct fence_stats st;
@@ -192,6 +210,59 @@ static DEFINE_SPINLOCK(fence_lock);
 static LIST_HEAD(fence_recs);
 static struct iommu_device fence_iommu;
 static atomic_t fence_dev_id = ATOMIC_INIT(0);
+
+/**
+ * struct fence_shape - a driver shape the mock plays
+ * @name: for messages
+ * @detach_dev: domains have a per-device detach_dev(), and the rules of
+ *	fence_expect_clean() include that release_device() finds the device
+ *	off any domain but the default one
+ * @default_domain: groups get an identity default domain; without one only
+ *	unmanaged and blocking domains exist, as with the ARM DMA mapping API
+ * @shared_xlate: the devices of a shared group reach one translation record
+ *	(fence_xlate), which attach_dev() of any of them rewrites, as an SMMU
+ *	stream-map entry or STE reached through a PCI DMA alias
+ * @detach_in_release: release_device() detaches the device from its domain
+ *	through iommu_detach_device() where the core lets it, as ipmmu-vmsa's
+ *	arm_iommu_detach_device() on v6.1
+ */
+struct fence_shape {
+	const char *name;
+	bool detach_dev;
+	bool default_domain;
+	bool shared_xlate;
+	bool detach_in_release;
+};
+
+enum {
+	FENCE_SHAPE_DETACH,
+	FENCE_SHAPE_SHARED_XLATE,
+	FENCE_SHAPE_NO_DEFAULT,
+};
+
+static const struct fence_shape fence_shapes[] = {
+	[FENCE_SHAPE_DETACH] = {
+		.name = "detach_dev, default domain",
+		.detach_dev = true,
+		.default_domain = true,
+	},
+	[FENCE_SHAPE_SHARED_XLATE] = {
+		.name = "no detach_dev, shared translation",
+		.default_domain = true,
+		.shared_xlate = true,
+	},
+	[FENCE_SHAPE_NO_DEFAULT] = {
+		.name = "detach_dev, no default domain",
+		.detach_dev = true,
+		.detach_in_release = true,
+	},
+};
+
+/* The shape of the current case; set before it adds a device. */
+static const struct fence_shape *fence_shape = &fence_shapes[FENCE_SHAPE_DETACH];
+
+/* The translation record of a shared_xlate group, under fence_lock. */
+static struct iommu_domain *fence_xlate;
 
 /*
  * Time an attach_dev()/detach_dev() spends outside the mock's lock, as a
@@ -310,7 +381,13 @@ static int fence_attach_dev(struct iommu_domain *domain, struct device *dev)
 
 	spin_lock(&fence_lock);
 	rec->st.in_flight--;
+	if (rec->fail_attach) {
+		spin_unlock(&fence_lock);
+		return -EIO;
+	}
 	rec->st.attached = domain;
+	if (fence_shape->shared_xlate && rec->shared_group)
+		fence_xlate = domain;
 	spin_unlock(&fence_lock);
 	return 0;
 }
@@ -405,18 +482,29 @@ static const struct iommu_domain_ops fence_domain_ops = {
 	.free		= fence_domain_free,
 };
 
+static const struct iommu_domain_ops fence_domain_ops_no_detach = {
+	.attach_dev	= fence_attach_dev,
+	.map		= fence_map,
+	.unmap		= fence_unmap,
+	.iova_to_phys	= fence_iova_to_phys,
+	.free		= fence_domain_free,
+};
+
 /* DMA domains need an IOMMU_DMA cookie, which UML cannot have. */
 static struct iommu_domain *fence_domain_alloc(unsigned int type)
 {
+	const struct fence_shape *shape = READ_ONCE(fence_shape);
 	struct fence_domain *fd;
 
-	if (type != IOMMU_DOMAIN_UNMANAGED && type != IOMMU_DOMAIN_IDENTITY &&
-	    type != IOMMU_DOMAIN_BLOCKED)
+	if (type != IOMMU_DOMAIN_UNMANAGED && type != IOMMU_DOMAIN_BLOCKED &&
+	    (type != IOMMU_DOMAIN_IDENTITY || !shape->default_domain))
 		return NULL;
 
 	fd = kzalloc(sizeof(*fd), GFP_KERNEL);
 	if (!fd)
 		return NULL;
+	fd->domain.ops = shape->detach_dev ? &fence_domain_ops :
+					     &fence_domain_ops_no_detach;
 	return &fd->domain;
 }
 
@@ -441,23 +529,37 @@ static struct iommu_device *fence_probe_device(struct device *dev)
 
 static void fence_release_device(struct device *dev)
 {
-	struct iommu_group *group;
+	const struct fence_shape *shape = READ_ONCE(fence_shape);
+	/* The device is still alive here; its group is what it left. */
+	struct iommu_group *group = dev->iommu_group;
+	struct iommu_domain *attached;
 	struct fence_rec *rec;
 	bool gated;
 
 	spin_lock(&fence_lock);
 	rec = fence_rec_find(dev);
-	if (!rec) {
-		spin_unlock(&fence_lock);
+	attached = rec ? rec->st.attached : NULL;
+	spin_unlock(&fence_lock);
+	if (!rec)
 		return;
-	}
-	/* The device is still alive here; its group is what it left. */
-	group = dev->iommu_group;
+
+	/*
+	 * ipmmu-vmsa's release_device() as each tree has it: v6.1 detaches
+	 * the device itself with arm_iommu_detach_device(), which takes
+	 * group->mutex; where the core holds that mutex around the release,
+	 * release_locking.cocci has turned it into arm_iommu_release_device(),
+	 * which only drops the driver's own state.
+	 */
+	if (shape->detach_in_release && group && attached &&
+	    !mutex_is_locked(&group->mutex))
+		iommu_detach_device(attached, dev);
+
+	spin_lock(&fence_lock);
 	rec->st.releases++;
 	rec->st.release_started = true;
 	if (rec->st.in_flight)
 		rec->st.release_during_op++;
-	if (rec->st.attached &&
+	if (shape->detach_dev && rec->st.attached &&
 	    (!group || rec->st.attached != group->default_domain))
 		rec->st.release_unclean++;
 	fence_log(rec, FENCE_EV_RELEASE, NULL);
@@ -477,13 +579,20 @@ static struct iommu_group *fence_device_group(struct device *dev)
 	struct iommu_group **shared = NULL;
 	struct iommu_group *group;
 	struct fence_rec *rec;
+	bool fail = false;
 
 	spin_lock(&fence_lock);
 	rec = fence_rec_find(dev);
-	if (rec)
+	if (rec) {
 		shared = rec->shared_group;
+		fail = rec->fail_group;
+	}
 	spin_unlock(&fence_lock);
+	if (rec)
+		complete(&rec->entered[FENCE_OP_GROUP]);
 
+	if (fail)
+		return ERR_PTR(-ENOSPC);
 	if (!shared)
 		return generic_device_group(dev);
 	if (*shared)
@@ -622,6 +731,20 @@ static int fence_do_store_type(struct fence_thread *t)
 static int fence_do_deferred_attach(struct fence_thread *t)
 {
 	return iommu_deferred_attach(t->rec->dev, t->domain);
+}
+
+static int fence_do_add(struct fence_thread *t)
+{
+	return platform_device_add(t->rec->pdev);
+}
+
+/* The single-device API of the ARM DMA mapping code and tegra users. */
+static int fence_do_attach_detach_device(struct fence_thread *t)
+{
+	int ret = iommu_attach_device(t->domain, t->rec->dev);
+
+	iommu_detach_device(t->domain, t->rec->dev);
+	return ret;
 }
 
 static struct fence_thread *fence_start(struct kunit *test,
@@ -786,12 +909,10 @@ static void fence_rec_free(struct fence_rec *rec)
  *
  * Return: the device's record.
  */
-static struct fence_rec *fence_add_device(struct kunit *test, bool shared)
+static struct fence_rec *fence_new_device(struct kunit *test, bool shared)
 {
 	struct fence_ctx *ctx = test->priv;
-	struct fence_stats st;
 	struct fence_rec *rec;
-	int ret;
 
 	KUNIT_ASSERT_LT(test, ctx->nrecs, FENCE_MAX_DEVS);
 	rec = fence_rec_new();
@@ -800,19 +921,54 @@ static struct fence_rec *fence_add_device(struct kunit *test, bool shared)
 	if (shared)
 		rec->shared_group = &ctx->shared_group;
 	ctx->recs[ctx->nrecs++] = rec;
+	return rec;
+}
+
+/* The checks of fence_add_device() once platform_device_add() returned. */
+static void fence_added(struct kunit *test, struct fence_rec *rec)
+{
+	struct fence_stats st;
+
+	rec->group = iommu_group_get(rec->dev);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, rec->group, "device was not probed");
+	if (fence_shape->default_domain)
+		KUNIT_ASSERT_NOT_NULL(test, rec->group->default_domain);
+
+	st = fence_get_stats(rec);
+	KUNIT_ASSERT_EQ(test, st.probes, 1U);
+	KUNIT_ASSERT_PTR_EQ_MSG(test, st.attached, rec->group->domain,
+				"a new device is not on its group's domain");
+}
+
+static struct fence_rec *fence_add_device(struct kunit *test, bool shared)
+{
+	struct fence_rec *rec = fence_new_device(test, shared);
+	int ret;
 
 	ret = platform_device_add(rec->pdev);
 	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "platform_device_add failed");
 	rec->added = true;
-
-	rec->group = iommu_group_get(rec->dev);
-	KUNIT_ASSERT_NOT_NULL_MSG(test, rec->group, "device was not probed");
-	KUNIT_ASSERT_NOT_NULL(test, rec->group->default_domain);
-
-	st = fence_get_stats(rec);
-	KUNIT_ASSERT_EQ(test, st.probes, 1U);
-	KUNIT_ASSERT_PTR_EQ(test, st.attached, rec->group->default_domain);
+	fence_added(test, rec);
 	return rec;
+}
+
+/* Play @shape for the rest of the case; before its first device. */
+static void fence_set_shape(unsigned int shape)
+{
+	spin_lock(&fence_lock);
+	WRITE_ONCE(fence_shape, &fence_shapes[shape]);
+	fence_xlate = NULL;
+	spin_unlock(&fence_lock);
+}
+
+static struct iommu_domain *fence_get_xlate(void)
+{
+	struct iommu_domain *xlate;
+
+	spin_lock(&fence_lock);
+	xlate = fence_xlate;
+	spin_unlock(&fence_lock);
+	return xlate;
 }
 
 static struct iommu_domain *fence_alloc_domain(struct kunit *test)
@@ -1187,6 +1343,339 @@ static void fence_test_deferred_race(struct kunit *test)
 	fence_expect_no_warn(test);
 }
 
+/**
+ * fence_test_device_api_race() - device_api_race
+ * @test: the case
+ *
+ * release_device() is held in the mock while iommu_attach_device() and
+ * iommu_detach_device(), the single-device API of the ARM DMA mapping code,
+ * are called for the same device.  Neither may reach the driver; once the
+ * device is gone, the attach fails with -ENODEV and the detach does nothing,
+ * without a WARN.
+ */
+static void fence_test_device_api_race(struct kunit *test)
+{
+	struct fence_thread *op, *rel;
+	struct iommu_domain *domain;
+	struct fence_rec *rec;
+
+	rec = fence_add_device(test, false);
+	domain = fence_alloc_domain(test);
+
+	fence_gate_arm(rec, FENCE_OP_RELEASE, NULL);
+	rel = fence_start_release(test, rec);
+	KUNIT_ASSERT_TRUE_MSG(test, fence_gate_entered(rec, FENCE_OP_RELEASE),
+			      "release_device() never reached the driver");
+
+	fence_watch(rec, FENCE_OP_ATTACH);
+	op = fence_start(test, fence_do_attach_detach_device, rec, NULL, domain);
+	KUNIT_EXPECT_FALSE_MSG(test, fence_entered_soon(rec, FENCE_OP_ATTACH),
+			       "iommu_attach_device() reached the driver during release_device()");
+
+	fence_gate_open(rec, FENCE_OP_RELEASE);
+	KUNIT_ASSERT_TRUE_MSG(test, fence_join(rel), "release did not finish");
+	KUNIT_ASSERT_TRUE_MSG(test, fence_join(op), "attach/detach did not return");
+	KUNIT_EXPECT_EQ_MSG(test, op->ret, -ENODEV,
+			    "iommu_attach_device() of a released device");
+
+	fence_expect_clean(test, rec);
+	fence_expect_no_warn(test);
+}
+
+/**
+ * fence_test_deferred_after_release() - deferred_after_release
+ * @test: the case
+ *
+ * A deferred attach starts while release_device() is held in the mock, so it
+ * finds the device still deferred.  It must not reach the driver, and once
+ * the release is done it must fail with -ENODEV without looking at the
+ * device's IOMMU data, which the release frees.
+ */
+static void fence_test_deferred_after_release(struct kunit *test)
+{
+	struct fence_thread *op, *rel;
+	struct iommu_domain *dflt;
+	struct fence_rec *rec;
+
+	rec = fence_add_device(test, false);
+	dflt = rec->group->default_domain;
+	fence_set_attach_deferred(rec, true);
+
+	fence_gate_arm(rec, FENCE_OP_RELEASE, NULL);
+	rel = fence_start_release(test, rec);
+	KUNIT_ASSERT_TRUE_MSG(test, fence_gate_entered(rec, FENCE_OP_RELEASE),
+			      "release_device() never reached the driver");
+
+	fence_watch(rec, FENCE_OP_ATTACH);
+	op = fence_start(test, fence_do_deferred_attach, rec, NULL, dflt);
+	KUNIT_EXPECT_FALSE_MSG(test, fence_entered_soon(rec, FENCE_OP_ATTACH),
+			       "a deferred attach reached the driver during release_device()");
+
+	fence_gate_open(rec, FENCE_OP_RELEASE);
+	KUNIT_ASSERT_TRUE_MSG(test, fence_join(rel), "release did not finish");
+	KUNIT_ASSERT_TRUE_MSG(test, fence_join(op), "the deferred attach did not return");
+	KUNIT_EXPECT_EQ_MSG(test, op->ret, -ENODEV,
+			    "deferred attach of a released device");
+
+	fence_expect_clean(test, rec);
+	fence_expect_no_warn(test);
+}
+
+/**
+ * fence_test_probe_publish() - probe_publish
+ * @test: the case
+ *
+ * While the test holds the mutex of a group, a second device is probed into
+ * it.  Its group must not be published through the device before the device
+ * is on the group's list: whoever finds a group through a device and takes
+ * the mutex must find the device in it.  On v6.1 the device's group is set
+ * before the mutex is taken, and a claim of such a group built its blocking
+ * domain from an empty list.
+ */
+static void fence_test_probe_publish(struct kunit *test)
+{
+	bool entered, published = false, on_list = false;
+	struct group_device *gdev;
+	struct iommu_group *group;
+	struct fence_rec *a, *b;
+	struct fence_thread *add;
+	unsigned int i;
+
+	a = fence_add_device(test, true);
+	group = a->group;
+	b = fence_new_device(test, true);
+
+	mutex_lock(&group->mutex);
+	add = fence_start(test, fence_do_add, b, NULL, NULL);
+	entered = wait_for_completion_timeout(&b->entered[FENCE_OP_GROUP],
+					      msecs_to_jiffies(FENCE_WAIT_MS));
+	for (i = 0; entered && !published && i < FENCE_QUIET_MS / 10; i++) {
+		msleep(10);
+		published = !!READ_ONCE(b->dev->iommu_group);
+	}
+	list_for_each_entry(gdev, &group->devices, list)
+		on_list |= gdev->dev == b->dev;
+	mutex_unlock(&group->mutex);
+
+	KUNIT_EXPECT_TRUE_MSG(test, entered, "the probe never reached device_group()");
+	KUNIT_EXPECT_FALSE_MSG(test, published && !on_list,
+			       "the device's group was published before the device joined it");
+
+	KUNIT_ASSERT_TRUE_MSG(test, fence_join(add), "the probe did not finish");
+	KUNIT_ASSERT_EQ(test, add->ret, 0);
+	b->added = true;
+	fence_added(test, b);
+	fence_expect_no_warn(test);
+}
+
+/**
+ * fence_test_probe_joins_domain() - probe_joins_domain
+ * @test: the case
+ *
+ * A kernel user attaches a group to its own domain without claiming it, and
+ * a second device then joins the group.  The new device must end on the
+ * group's domain, like the rest of the group, not on the default domain,
+ * which v6.1's probe attaches after the join.
+ */
+static void fence_test_probe_joins_domain(struct kunit *test)
+{
+	struct iommu_domain *domain;
+	struct fence_rec *a, *b;
+
+	a = fence_add_device(test, true);
+	domain = fence_alloc_domain(test);
+	KUNIT_ASSERT_EQ(test, iommu_attach_group(domain, a->group), 0);
+
+	b = fence_add_device(test, true);
+	KUNIT_EXPECT_PTR_EQ(test, b->group->domain, domain);
+	KUNIT_EXPECT_PTR_EQ(test, fence_get_stats(b).attached, domain);
+	KUNIT_EXPECT_PTR_EQ(test, fence_get_stats(a).attached, domain);
+	fence_expect_no_warn(test);
+}
+
+/**
+ * fence_test_claim_empty() - claim_empty
+ * @test: the case
+ *
+ * A group outlives its only device, which was claimed and released once.
+ * Claiming it again must fail with -ENODEV: it has nothing to own.  A device
+ * that joins it later finds a group with no domain left, gets a new default
+ * domain and is attached to it.
+ */
+static void fence_test_claim_empty(struct kunit *test)
+{
+	struct iommu_group *group;
+	struct fence_thread *rel;
+	struct fence_rec *a, *b;
+	int ret;
+
+	a = fence_add_device(test, true);
+	group = a->group;
+	KUNIT_ASSERT_EQ(test, iommu_group_claim_dma_owner(group, test), 0);
+	iommu_group_release_dma_owner(group);
+
+	rel = fence_start_release(test, a);
+	KUNIT_ASSERT_TRUE_MSG(test, fence_join(rel), "release did not finish");
+
+	ret = iommu_group_claim_dma_owner(group, test);
+	if (!ret)
+		iommu_group_release_dma_owner(group);
+	KUNIT_EXPECT_EQ_MSG(test, ret, -ENODEV, "claimed a group with no device");
+
+	b = fence_add_device(test, true);
+	KUNIT_EXPECT_PTR_EQ(test, b->group, group);
+	KUNIT_EXPECT_PTR_EQ(test, group->domain, group->default_domain);
+	fence_expect_clean(test, a);
+	fence_expect_no_warn(test);
+}
+
+/* Bracket a report that a case provokes; bin/kunit counts what is inside. */
+#define FENCE_EXPECT_BEGIN	"iommu-fence-test: expected report begins\n"
+#define FENCE_EXPECT_END	"iommu-fence-test: expected report ends\n"
+
+/**
+ * fence_test_lockdep_enforced() - lockdep_enforced
+ * @test: the case
+ *
+ * The core's op helper is called without group->mutex, as a path that the
+ * fence does not cover would.  Lockdep must report it, exactly once, and the
+ * op itself still works.
+ */
+static void fence_test_lockdep_enforced(struct kunit *test)
+{
+	struct iommu_domain *dflt;
+	struct fence_rec *rec;
+	int before, ret;
+
+	KUNIT_ASSERT_TRUE_MSG(test, fence_counting_warnings,
+			      "needs the error_report tracepoint to count reports");
+	rec = fence_add_device(test, false);
+	dflt = rec->group->default_domain;
+
+	before = atomic_read(&fence_warnings);
+	pr_info(FENCE_EXPECT_BEGIN);
+	ret = __iommu_attach_device(dflt, rec->dev);
+	pr_info(FENCE_EXPECT_END);
+
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&fence_warnings) - before, 1,
+			    "attach_dev() reached without group->mutex was not reported");
+	KUNIT_EXPECT_TRUE(test, debug_locks);
+}
+
+/**
+ * fence_test_shared_xlate_release() - shared_xlate_release
+ * @test: the case
+ *
+ * Regression: a driver without detach_dev() whose two devices of a group
+ * share one translation record (an SMMU stream-map entry behind a PCI DMA
+ * alias).  The group is on an unmanaged domain and one device is released:
+ * the record must still point at that domain, for the device that stays.
+ * The series first attached the default domain to the departing device
+ * instead of a detach, which rewrote the shared record.
+ */
+static void fence_test_shared_xlate_release(struct kunit *test)
+{
+	struct iommu_domain *domain;
+	struct fence_thread *rel;
+	struct fence_stats a_st;
+	struct fence_rec *a, *b;
+
+	fence_set_shape(FENCE_SHAPE_SHARED_XLATE);
+	a = fence_add_device(test, true);
+	b = fence_add_device(test, true);
+	KUNIT_ASSERT_PTR_EQ(test, b->group, a->group);
+	domain = fence_alloc_domain(test);
+	KUNIT_ASSERT_EQ(test, iommu_attach_group(domain, a->group), 0);
+	KUNIT_ASSERT_PTR_EQ(test, fence_get_xlate(), domain);
+
+	a_st = fence_get_stats(a);
+	rel = fence_start_release(test, a);
+	KUNIT_ASSERT_TRUE_MSG(test, fence_join(rel), "release did not finish");
+
+	KUNIT_EXPECT_PTR_EQ_MSG(test, fence_get_xlate(), domain,
+				"releasing one device retargeted the translation its group shares");
+	KUNIT_EXPECT_EQ(test, fence_get_stats(a).attaches, a_st.attaches);
+	KUNIT_EXPECT_PTR_EQ(test, fence_get_stats(b).attached, domain);
+	KUNIT_EXPECT_PTR_EQ(test, b->group->domain, domain);
+	fence_expect_clean(test, a);
+	fence_expect_clean(test, b);
+	fence_expect_no_warn(test);
+}
+
+/**
+ * fence_test_no_default_readd() - no_default_readd
+ * @test: the case
+ *
+ * Regression: a driver with no default domain that keeps its group alive,
+ * as ipmmu-vmsa on 32-bit ARM.  A device attached through
+ * iommu_attach_device(), as arm_iommu_attach_device() does, is released; the
+ * group must have no domain left, and a device that joins it later must be
+ * able to attach a domain of its own.  The series first left the departed
+ * device's domain on the group, so the next attach failed with -EBUSY.
+ */
+static void fence_test_no_default_readd(struct kunit *test)
+{
+	struct iommu_domain *first, *second;
+	struct iommu_group *group;
+	struct fence_thread *rel;
+	struct fence_rec *a, *b;
+
+	fence_set_shape(FENCE_SHAPE_NO_DEFAULT);
+	a = fence_add_device(test, true);
+	group = a->group;
+	KUNIT_ASSERT_PTR_EQ(test, group->default_domain, NULL);
+	first = fence_alloc_domain(test);
+	KUNIT_ASSERT_EQ(test, iommu_attach_device(first, a->dev), 0);
+
+	rel = fence_start_release(test, a);
+	KUNIT_ASSERT_TRUE_MSG(test, fence_join(rel), "release did not finish");
+	KUNIT_EXPECT_PTR_EQ_MSG(test, group->domain, NULL,
+				"a group with no device left still has a domain");
+
+	b = fence_add_device(test, true);
+	KUNIT_ASSERT_PTR_EQ(test, b->group, group);
+	second = fence_alloc_domain(test);
+	KUNIT_EXPECT_EQ_MSG(test, iommu_attach_device(second, b->dev), 0,
+			    "attach after the group's last device left");
+	KUNIT_EXPECT_PTR_EQ(test, fence_get_stats(b).attached, second);
+	fence_expect_clean(test, a);
+	fence_expect_clean(test, b);
+	fence_expect_no_warn(test);
+}
+
+/**
+ * fence_test_probe_failure() - probe_failure
+ * @test: the case
+ *
+ * A device whose first attach fails is released by the probe itself, and a
+ * device whose device_group() fails is released without a group.  Both must
+ * be released once, without a WARN or a lockdep report, and leave no group.
+ */
+static void fence_test_probe_failure(struct kunit *test)
+{
+	struct fence_rec *recs[2];
+	struct iommu_group *group;
+	unsigned int i;
+
+	recs[0] = fence_new_device(test, false);
+	recs[0]->fail_attach = true;
+	recs[1] = fence_new_device(test, false);
+	recs[1]->fail_group = true;
+
+	for (i = 0; i < ARRAY_SIZE(recs); i++) {
+		KUNIT_ASSERT_EQ(test, platform_device_add(recs[i]->pdev), 0);
+		recs[i]->added = true;
+		group = iommu_group_get(recs[i]->dev);
+		KUNIT_EXPECT_PTR_EQ_MSG(test, group, NULL, "device %u", i);
+		iommu_group_put(group);
+		KUNIT_EXPECT_EQ_MSG(test, fence_get_stats(recs[i]).releases, 1U,
+				    "device %u", i);
+		fence_expect_clean(test, recs[i]);
+	}
+	fence_expect_no_warn(test);
+}
+
 static int fence_test_init(struct kunit *test)
 {
 	struct fence_ctx *ctx;
@@ -1257,6 +1746,7 @@ static void fence_test_exit(struct kunit *test)
 		fence_rec_free(rec);
 	}
 	iommu_group_put(ctx->shared_group);
+	fence_set_shape(FENCE_SHAPE_DETACH);
 
 	kfree(ctx);
 	test->priv = NULL;
@@ -1325,12 +1815,21 @@ static void fence_suite_exit(struct kunit_suite *suite)
 
 static struct kunit_case fence_test_cases[] = {
 	FENCE_CASE(fence_test_sanity, "sanity_lifecycle"),
+	FENCE_CASE(fence_test_probe_failure, "probe_failure"),
 	FENCE_CASE(fence_test_attach_race, "attach_race"),
 	FENCE_CASE(fence_test_detach_race, "detach_race"),
 	FENCE_CASE(fence_test_group_op_race, "group_op_race"),
 	FENCE_CASE(fence_test_shared_clean, "shared_clean"),
 	FENCE_CASE(fence_test_store_type_race, "store_type_race"),
 	FENCE_CASE(fence_test_deferred_race, "deferred_race"),
+	FENCE_CASE(fence_test_device_api_race, "device_api_race"),
+	FENCE_CASE(fence_test_deferred_after_release, "deferred_after_release"),
+	FENCE_CASE(fence_test_probe_publish, "probe_publish"),
+	FENCE_CASE(fence_test_probe_joins_domain, "probe_joins_domain"),
+	FENCE_CASE(fence_test_claim_empty, "claim_empty"),
+	FENCE_CASE(fence_test_lockdep_enforced, "lockdep_enforced"),
+	FENCE_CASE(fence_test_shared_xlate_release, "shared_xlate_release"),
+	FENCE_CASE(fence_test_no_default_readd, "no_default_readd"),
 	{}
 };
 
