@@ -27,7 +27,7 @@ all: series boot
 
 help:
 	@sed -n 's/^#   //p' Makefile
-	@echo "  targets: all deps tree series check $(CHECK_LAYERS) bench export"
+	@echo "  targets: all deps tree series check $(CHECK_LAYERS) kunit-mutants soak bench export"
 
 deps:
 	@$(BIN)/deps
@@ -48,6 +48,12 @@ kunit: tree
 
 kunit-base: tree
 	@$(BIN)/kunit base
+
+# Every element of the fence is observed by a case: each mutant of
+# tests/kunit/mutants/ must make the cases it names fail.  Not in 'check'.
+.PHONY: kunit-mutants
+kunit-mutants: tree
+	@$(BIN)/kunit-mutants $(MUTANTS)
 
 # Developer helper: build/dev commits back into patches/ and the new files.
 .PHONY: export
