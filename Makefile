@@ -28,6 +28,7 @@ all: series boot
 help:
 	@sed -n 's/^#   //p' Makefile
 	@echo "  targets: all deps tree series check $(CHECK_LAYERS) kunit-mutants soak bench export"
+	@echo "  plug cycles per series boot run: $(BOOT_CHECK_CYCLES) in boot-test (make check), $(BOOT_SOAK_CYCLES) in soak and boot; BOOT_CYCLES=N overrides"
 
 deps:
 	@$(BIN)/deps

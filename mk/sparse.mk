@@ -7,7 +7,7 @@
 #   make sparse-gate SPARSE_ARCHES="x86_64 s390"
 #   make sparse-gate SPARSE_SELFTEST=0    without the seeded-defect self-test
 #
-# Runs make C=2 on the base (worktree build/wt/sparse-base) and on the series
+# Runs make C=2 on the base (worktree build/wt/base) and on the series
 # out of tree in build/sparse/<tree>-<arch>; bin/sparse-gate fails on any
 # sparse warning the series adds over the base or on a seeded defect of
 # tests/sparse/ that sparse does not catch, and ends with "N passed, N failed".
