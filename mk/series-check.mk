@@ -5,8 +5,10 @@
 #
 #   make series-check                 git am on a fresh base, checkpatch
 #                                     --strict, kernel-doc, Sphinx on the
-#                                     new .rst, each patch built on its own
-#                                     for x86_64 and s390
+#                                     new .rst, release_locking.cocci on
+#                                     every commit from the fence on, each
+#                                     patch built on its own for x86_64
+#                                     and s390
 #   make series-check SERIES_CHECKS="checkpatch docs"   only some of them
 #
 # bin/series-check ends with "N passed, N failed" and fails if any did.
