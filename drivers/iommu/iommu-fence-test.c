@@ -41,9 +41,13 @@
  * the base and pass on the series; a regression case must pass on both and
  * failed on the series before the fix named in its kernel-doc; every other
  * case is a sanity case and must pass on both.
+ *
+ * Race cases: attach_race detach_race group_op_race shared_clean
+ *	store_type_race deferred_race device_api_race deferred_after_release
+ *	probe_publish probe_joins_domain claim_empty lockdep_enforced
+ *	group_release_race
+ * Regression cases: shared_xlate_release no_default_readd
  */
-/* Race cases: attach_race detach_race group_op_race shared_clean store_type_race deferred_race device_api_race deferred_after_release probe_publish probe_joins_domain claim_empty lockdep_enforced */
-/* Regression cases: shared_xlate_release no_default_readd */
 
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -127,6 +131,8 @@ struct fence_gate {
  * @release_finished: release_device() has returned
  * @attached: the domain the mock believes the device is attached to
  * @late_ops: attach_dev()/detach_dev() entered after release_device() started
+ * @group_overlaps: attach_dev()/detach_dev() entered while release_device()
+ *	of another device of the same shared group was in flight
  * @release_during_op: release_device() entered with an op in flight
  * @release_unclean: release_device() entered while the device was attached
  *	to a domain other than its group's default domain
@@ -142,6 +148,7 @@ struct fence_stats {
 	bool release_finished;
 	struct iommu_domain *attached;
 	unsigned int late_ops;
+	unsigned int group_overlaps;
 	unsigned int release_during_op;
 	unsigned int release_unclean;
 	unsigned int gate_timeouts;
@@ -263,6 +270,8 @@ static const struct fence_shape *fence_shape = &fence_shapes[FENCE_SHAPE_DETACH]
 
 /* The translation record of a shared_xlate group, under fence_lock. */
 static struct iommu_domain *fence_xlate;
+/* release_device() calls in flight on devices of the shared group. */
+static unsigned int fence_shared_releasing;
 
 /*
  * Time an attach_dev()/detach_dev() spends outside the mock's lock, as a
@@ -361,6 +370,8 @@ static struct fence_rec *fence_op_enter(struct device *dev, enum fence_op op,
 		}
 		if (rec->st.release_started)
 			rec->st.late_ops++;
+		else if (rec->shared_group && fence_shared_releasing)
+			rec->st.group_overlaps++;
 		rec->st.in_flight++;
 		*gated = fence_gate_match(rec, op, domain);
 	}
@@ -564,11 +575,15 @@ static void fence_release_device(struct device *dev)
 		rec->st.release_unclean++;
 	fence_log(rec, FENCE_EV_RELEASE, NULL);
 	gated = fence_gate_match(rec, FENCE_OP_RELEASE, NULL);
+	if (rec->shared_group)
+		fence_shared_releasing++;
 	spin_unlock(&fence_lock);
 
 	fence_op_wait(rec, FENCE_OP_RELEASE, gated);
 
 	spin_lock(&fence_lock);
+	if (rec->shared_group)
+		fence_shared_releasing--;
 	rec->st.release_finished = true;
 	spin_unlock(&fence_lock);
 }
@@ -739,12 +754,15 @@ static int fence_do_add(struct fence_thread *t)
 }
 
 /* The single-device API of the ARM DMA mapping code and tegra users. */
-static int fence_do_attach_detach_device(struct fence_thread *t)
+static int fence_do_attach_device(struct fence_thread *t)
 {
-	int ret = iommu_attach_device(t->domain, t->rec->dev);
+	return iommu_attach_device(t->domain, t->rec->dev);
+}
 
+static int fence_do_detach_device(struct fence_thread *t)
+{
 	iommu_detach_device(t->domain, t->rec->dev);
-	return ret;
+	return 0;
 }
 
 static struct fence_thread *fence_start(struct kunit *test,
@@ -898,16 +916,9 @@ static void fence_rec_free(struct fence_rec *rec)
 	kfree(rec);
 }
 
-/**
- * fence_add_device() - create a test device and let the core probe it
- * @test: the case
- * @shared: put the device in the case's shared group
- *
- * The device is probed through BUS_NOTIFY_ADD_DEVICE, gets an identity
- * default domain and is attached to it.  The record holds a reference on
- * the device until the teardown, so the device's memory outlives its release.
- *
- * Return: the device's record.
+/*
+ * A record for a device of the case, in the case's shared group if @shared,
+ * and the platform device, not added yet.
  */
 static struct fence_rec *fence_new_device(struct kunit *test, bool shared)
 {
@@ -940,6 +951,18 @@ static void fence_added(struct kunit *test, struct fence_rec *rec)
 				"a new device is not on its group's domain");
 }
 
+/**
+ * fence_add_device() - create a test device and let the core probe it
+ * @test: the case
+ * @shared: put the device in the case's shared group
+ *
+ * The device is probed through BUS_NOTIFY_ADD_DEVICE and must end on its
+ * group's domain: a new identity default domain for a new group of a shape
+ * that has one.  The record holds a reference on the device until the
+ * teardown, so the device's memory outlives its release.
+ *
+ * Return: the device's record.
+ */
 static struct fence_rec *fence_add_device(struct kunit *test, bool shared)
 {
 	struct fence_rec *rec = fence_new_device(test, shared);
@@ -990,6 +1013,8 @@ static void fence_expect_clean(struct kunit *test, struct fence_rec *rec)
 
 	KUNIT_EXPECT_EQ_MSG(test, st.late_ops, 0U,
 			    "attach/detach reached the driver after release_device() started");
+	KUNIT_EXPECT_EQ_MSG(test, st.group_overlaps, 0U,
+			    "attach/detach reached the driver during the release of another device of its group");
 	KUNIT_EXPECT_EQ_MSG(test, st.release_during_op, 0U,
 			    "release_device() entered with attach/detach in flight");
 	KUNIT_EXPECT_EQ_MSG(test, st.release_unclean, 0U,
@@ -1349,13 +1374,13 @@ static void fence_test_deferred_race(struct kunit *test)
  *
  * release_device() is held in the mock while iommu_attach_device() and
  * iommu_detach_device(), the single-device API of the ARM DMA mapping code,
- * are called for the same device.  Neither may reach the driver; once the
- * device is gone, the attach fails with -ENODEV and the detach does nothing,
- * without a WARN.
+ * are called for the same device from two threads.  Neither may reach the
+ * driver; once the device is gone, the attach fails with -ENODEV and the
+ * detach does nothing, without a WARN.
  */
 static void fence_test_device_api_race(struct kunit *test)
 {
-	struct fence_thread *op, *rel;
+	struct fence_thread *att, *det, *rel;
 	struct iommu_domain *domain;
 	struct fence_rec *rec;
 
@@ -1368,14 +1393,19 @@ static void fence_test_device_api_race(struct kunit *test)
 			      "release_device() never reached the driver");
 
 	fence_watch(rec, FENCE_OP_ATTACH);
-	op = fence_start(test, fence_do_attach_detach_device, rec, NULL, domain);
+	fence_watch(rec, FENCE_OP_DETACH);
+	att = fence_start(test, fence_do_attach_device, rec, NULL, domain);
+	det = fence_start(test, fence_do_detach_device, rec, NULL, domain);
 	KUNIT_EXPECT_FALSE_MSG(test, fence_entered_soon(rec, FENCE_OP_ATTACH),
 			       "iommu_attach_device() reached the driver during release_device()");
+	KUNIT_EXPECT_FALSE_MSG(test, fence_entered_soon(rec, FENCE_OP_DETACH),
+			       "iommu_detach_device() reached the driver during release_device()");
 
 	fence_gate_open(rec, FENCE_OP_RELEASE);
 	KUNIT_ASSERT_TRUE_MSG(test, fence_join(rel), "release did not finish");
-	KUNIT_ASSERT_TRUE_MSG(test, fence_join(op), "attach/detach did not return");
-	KUNIT_EXPECT_EQ_MSG(test, op->ret, -ENODEV,
+	KUNIT_ASSERT_TRUE_MSG(test, fence_join(att), "the attach did not return");
+	KUNIT_ASSERT_TRUE_MSG(test, fence_join(det), "the detach did not return");
+	KUNIT_EXPECT_EQ_MSG(test, att->ret, -ENODEV,
 			    "iommu_attach_device() of a released device");
 
 	fence_expect_clean(test, rec);
@@ -1561,6 +1591,50 @@ static void fence_test_lockdep_enforced(struct kunit *test)
 	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&fence_warnings) - before, 1,
 			    "attach_dev() reached without group->mutex was not reported");
 	KUNIT_EXPECT_TRUE(test, debug_locks);
+}
+
+/**
+ * fence_test_group_release_race() - group_release_race
+ * @test: the case
+ *
+ * A driver without detach_dev() whose devices share a translation record:
+ * release_device() of one device is held in the mock while the group is
+ * attached to a domain.  The attach must not reach the other device of the
+ * group until the release has returned, because the release tears down
+ * state that device shares (a stream-map entry behind a DMA alias); once it
+ * has, the other device is attached and the shared record points at the
+ * domain.
+ */
+static void fence_test_group_release_race(struct kunit *test)
+{
+	struct fence_thread *att, *rel;
+	struct iommu_domain *domain;
+	struct fence_rec *a, *b;
+
+	fence_set_shape(FENCE_SHAPE_SHARED_XLATE);
+	a = fence_add_device(test, true);
+	b = fence_add_device(test, true);
+	domain = fence_alloc_domain(test);
+
+	fence_gate_arm(a, FENCE_OP_RELEASE, NULL);
+	rel = fence_start_release(test, a);
+	KUNIT_ASSERT_TRUE_MSG(test, fence_gate_entered(a, FENCE_OP_RELEASE),
+			      "release_device() never reached the driver");
+
+	fence_watch(b, FENCE_OP_ATTACH);
+	att = fence_start(test, fence_do_attach_group, b, b->group, domain);
+	KUNIT_EXPECT_FALSE_MSG(test, fence_entered_soon(b, FENCE_OP_ATTACH),
+			       "the group's other device was attached during release_device()");
+
+	fence_gate_open(a, FENCE_OP_RELEASE);
+	KUNIT_ASSERT_TRUE_MSG(test, fence_join(rel), "release did not finish");
+	KUNIT_ASSERT_TRUE_MSG(test, fence_join(att), "the attach did not return");
+	KUNIT_EXPECT_EQ(test, att->ret, 0);
+	KUNIT_EXPECT_PTR_EQ(test, fence_get_stats(b).attached, domain);
+	KUNIT_EXPECT_PTR_EQ(test, fence_get_xlate(), domain);
+	fence_expect_clean(test, a);
+	fence_expect_clean(test, b);
+	fence_expect_no_warn(test);
 }
 
 /**
@@ -1828,6 +1902,7 @@ static struct kunit_case fence_test_cases[] = {
 	FENCE_CASE(fence_test_probe_joins_domain, "probe_joins_domain"),
 	FENCE_CASE(fence_test_claim_empty, "claim_empty"),
 	FENCE_CASE(fence_test_lockdep_enforced, "lockdep_enforced"),
+	FENCE_CASE(fence_test_group_release_race, "group_release_race"),
 	FENCE_CASE(fence_test_shared_xlate_release, "shared_xlate_release"),
 	FENCE_CASE(fence_test_no_default_readd, "no_default_readd"),
 	{}
