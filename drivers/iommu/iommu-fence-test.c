@@ -1479,8 +1479,8 @@ static void fence_test_probe_publish(struct kunit *test)
 	add = fence_start(test, fence_do_add, b, NULL, NULL);
 	entered = wait_for_completion_timeout(&b->entered[FENCE_OP_GROUP],
 					      msecs_to_jiffies(FENCE_WAIT_MS));
-	for (i = 0; entered && !published && i < FENCE_QUIET_MS / 10; i++) {
-		msleep(10);
+	for (i = 0; entered && !published && i < FENCE_QUIET_MS / 20; i++) {
+		msleep(20);
 		published = !!READ_ONCE(b->dev->iommu_group);
 	}
 	list_for_each_entry(gdev, &group->devices, list)
