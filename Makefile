@@ -27,7 +27,7 @@ all: series boot
 
 help:
 	@sed -n 's/^#   //p' Makefile
-	@echo "  targets: all deps tree series check $(CHECK_LAYERS) kunit-mutants soak bench export"
+	@echo "  targets: all deps tree series check $(CHECK_LAYERS) kunit-x86_64 kunit-mutants soak bench export"
 	@echo "  plug cycles per series boot run: $(BOOT_CHECK_CYCLES) in boot-test (make check), $(BOOT_SOAK_CYCLES) in soak and boot; BOOT_CYCLES=N overrides"
 
 deps:
@@ -49,6 +49,12 @@ kunit: tree
 
 kunit-base: tree
 	@$(BIN)/kunit base
+
+# The same suite on x86_64 under QEMU, preemptible and with
+# DEBUG_ATOMIC_SLEEP: adds the deferred_atomic case.
+.PHONY: kunit-x86_64
+kunit-x86_64: tree
+	@$(BIN)/kunit series x86_64
 
 # Every element of the fence is observed by a case: each mutant of
 # tests/kunit/mutants/ must make the cases it names fail.  Not in 'check'.

@@ -1559,9 +1559,54 @@ static void fence_test_claim_empty(struct kunit *test)
 	fence_expect_no_warn(test);
 }
 
-/* Bracket a report that a case provokes; bin/kunit counts what is inside. */
-#define FENCE_EXPECT_BEGIN	"iommu-fence-test: expected report begins\n"
+/*
+ * Bracket a report that a case provokes on purpose: the harness (bin/kunit)
+ * leaves the lines in between out of its clean-log check and requires a
+ * line with the text after the colon among them.
+ */
+#define FENCE_EXPECT_BEGIN	"iommu-fence-test: expected report begins: "
 #define FENCE_EXPECT_END	"iommu-fence-test: expected report ends\n"
+
+#ifdef CONFIG_DEBUG_ATOMIC_SLEEP
+/**
+ * fence_test_deferred_atomic() - deferred_atomic
+ * @test: the case
+ *
+ * The first DMA map of a device whose attach the driver deferred (the kdump
+ * case of intel and amd) takes group->mutex in iommu_deferred_attach(), as
+ * upstream does since it locked that path.  A DMA map may run in atomic
+ * context.  With CONFIG_DEBUG_ATOMIC_SLEEP such a first map is reported:
+ * the case makes one with preemption disabled and checks that the kernel
+ * reports it and that the attach still happens.  UML has no preemption
+ * count, so the case exists only where the option does (bin/kunit on
+ * x86_64).
+ */
+static void fence_test_deferred_atomic(struct kunit *test)
+{
+	struct iommu_domain *dflt;
+	struct fence_rec *rec;
+	unsigned int attaches;
+	int ret;
+
+	KUNIT_ASSERT_FALSE_MSG(test, test_taint(TAINT_WARN),
+			       "TAINT_WARN is already set: a report cannot be seen");
+	rec = fence_add_device(test, false);
+	dflt = rec->group->default_domain;
+	fence_set_attach_deferred(rec, true);
+	attaches = fence_get_stats(rec).attaches;
+
+	pr_info(FENCE_EXPECT_BEGIN "BUG: sleeping function called from invalid context\n");
+	preempt_disable();
+	ret = iommu_deferred_attach(rec->dev, dflt);
+	preempt_enable();
+	pr_info(FENCE_EXPECT_END);
+
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, fence_get_stats(rec).attaches, attaches + 1);
+	KUNIT_EXPECT_TRUE_MSG(test, test_taint(TAINT_WARN),
+			      "a deferred attach in atomic context was not reported");
+}
+#endif
 
 /**
  * fence_test_lockdep_enforced() - lockdep_enforced
@@ -1583,7 +1628,7 @@ static void fence_test_lockdep_enforced(struct kunit *test)
 	dflt = rec->group->default_domain;
 
 	before = atomic_read(&fence_warnings);
-	pr_info(FENCE_EXPECT_BEGIN);
+	pr_info(FENCE_EXPECT_BEGIN "WARNING:\n");
 	ret = __iommu_attach_device(dflt, rec->dev);
 	pr_info(FENCE_EXPECT_END);
 
@@ -1901,6 +1946,9 @@ static struct kunit_case fence_test_cases[] = {
 	FENCE_CASE(fence_test_probe_publish, "probe_publish"),
 	FENCE_CASE(fence_test_probe_joins_domain, "probe_joins_domain"),
 	FENCE_CASE(fence_test_claim_empty, "claim_empty"),
+#ifdef CONFIG_DEBUG_ATOMIC_SLEEP
+	FENCE_CASE(fence_test_deferred_atomic, "deferred_atomic"),
+#endif
 	FENCE_CASE(fence_test_lockdep_enforced, "lockdep_enforced"),
 	FENCE_CASE(fence_test_group_release_race, "group_release_race"),
 	FENCE_CASE(fence_test_shared_xlate_release, "shared_xlate_release"),
