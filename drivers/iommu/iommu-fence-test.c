@@ -15,8 +15,10 @@
  * The mock plays one of a few driver shapes per case (struct fence_shape):
  * per-device detach_dev() with a default domain, as intel, amd and s390; no
  * detach_dev() and one translation record shared by a group, as arm-smmu or
- * arm-smmu-v3 with devices behind a PCI DMA alias; and no default domain
- * with the group kept alive by the driver, as ipmmu-vmsa on 32-bit ARM.
+ * arm-smmu-v3 with devices behind a PCI DMA alias; and no default domain,
+ * as the users of the 32-bit ARM DMA mapping API (ipmmu-vmsa, mtk_iommu_v1).
+ * A case's group can outlive its devices, as the groups that mtk_iommu,
+ * rockchip and sun50i keep a reference to.
  *
  * A mock IOMMU driver is registered on the platform bus.  It takes only the
  * suite's own "iommu-fence-test" platform devices and keeps a record per
@@ -47,6 +49,7 @@
  *	probe_publish probe_joins_domain claim_empty lockdep_enforced
  *	group_release_race
  * Regression cases: shared_xlate_release no_default_readd
+ *	cached_default_release
  */
 
 #include <kunit/test.h>
@@ -272,6 +275,12 @@ static const struct fence_shape *fence_shape = &fence_shapes[FENCE_SHAPE_DETACH]
 static struct iommu_domain *fence_xlate;
 /* release_device() calls in flight on devices of the shared group. */
 static unsigned int fence_shared_releasing;
+/*
+ * A domain the mock keeps a pointer to, as drivers that keep their group
+ * alive keep the domain they last attached, and whether it was freed.
+ */
+static struct iommu_domain *fence_cached;
+static bool fence_cached_freed;
 
 /*
  * Time an attach_dev()/detach_dev() spends outside the mock's lock, as a
@@ -481,6 +490,10 @@ static phys_addr_t fence_iova_to_phys(struct iommu_domain *domain,
 
 static void fence_domain_free(struct iommu_domain *domain)
 {
+	spin_lock(&fence_lock);
+	if (domain == fence_cached)
+		fence_cached_freed = true;
+	spin_unlock(&fence_lock);
 	kfree(to_fence_domain(domain));
 }
 
@@ -981,6 +994,8 @@ static void fence_set_shape(unsigned int shape)
 	spin_lock(&fence_lock);
 	WRITE_ONCE(fence_shape, &fence_shapes[shape]);
 	fence_xlate = NULL;
+	fence_cached = NULL;
+	fence_cached_freed = false;
 	spin_unlock(&fence_lock);
 }
 
@@ -1723,14 +1738,53 @@ static void fence_test_shared_xlate_release(struct kunit *test)
 }
 
 /**
+ * fence_test_cached_default_release() - cached_default_release
+ * @test: the case
+ *
+ * Regression: the group of the case outlives its only device, and the mock
+ * keeps a pointer to the group's default domain, as mtk_iommu, rockchip and
+ * sun50i keep the domain they last attached.  Once the device is released
+ * the default domain must still be there and the group on it.  The series
+ * first freed the default domain with the group's last device, as upstream
+ * does only since its drivers stopped keeping such pointers.
+ */
+static void fence_test_cached_default_release(struct kunit *test)
+{
+	struct iommu_domain *dflt;
+	struct fence_thread *rel;
+	struct fence_rec *rec;
+	bool freed;
+
+	rec = fence_add_device(test, true);
+	dflt = rec->group->default_domain;
+	spin_lock(&fence_lock);
+	fence_cached = dflt;
+	spin_unlock(&fence_lock);
+
+	rel = fence_start_release(test, rec);
+	KUNIT_ASSERT_TRUE_MSG(test, fence_join(rel), "release did not finish");
+
+	spin_lock(&fence_lock);
+	freed = fence_cached_freed;
+	fence_cached = NULL;
+	spin_unlock(&fence_lock);
+	KUNIT_EXPECT_FALSE_MSG(test, freed,
+			       "the default domain went with the last device of a group that outlives it");
+	KUNIT_EXPECT_PTR_EQ(test, rec->group->default_domain, dflt);
+	KUNIT_EXPECT_PTR_EQ(test, rec->group->domain, dflt);
+	fence_expect_clean(test, rec);
+	fence_expect_no_warn(test);
+}
+
+/**
  * fence_test_no_default_readd() - no_default_readd
  * @test: the case
  *
- * Regression: a driver with no default domain that keeps its group alive,
- * as ipmmu-vmsa on 32-bit ARM.  A device attached through
- * iommu_attach_device(), as arm_iommu_attach_device() does, is released; the
- * group must have no domain left, and a device that joins it later must be
- * able to attach a domain of its own.  The series first left the departed
+ * Regression: a driver with no default domain, as the users of the ARM
+ * DMA mapping API, and a group that outlives its device.  A device attached
+ * through iommu_attach_device(), as arm_iommu_attach_device() does, is
+ * released; the group must have no domain left, and a device that joins it
+ * later must be able to attach a domain of its own.  The series first left the departed
  * device's domain on the group, so the next attach failed with -EBUSY.
  */
 static void fence_test_no_default_readd(struct kunit *test)
@@ -1953,6 +2007,7 @@ static struct kunit_case fence_test_cases[] = {
 	FENCE_CASE(fence_test_group_release_race, "group_release_race"),
 	FENCE_CASE(fence_test_shared_xlate_release, "shared_xlate_release"),
 	FENCE_CASE(fence_test_no_default_readd, "no_default_readd"),
+	FENCE_CASE(fence_test_cached_default_release, "cached_default_release"),
 	{}
 };
 
