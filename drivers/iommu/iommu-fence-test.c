@@ -1150,6 +1150,30 @@ static int fence_release_during_attach(struct kunit *test,
 	return op->ret;
 }
 
+/*
+ * Unregister the device of @rec and hold its release_device() in the mock,
+ * so that the case can start a competing path; returns the release thread.
+ */
+static struct fence_thread *fence_hold_release(struct kunit *test,
+					       struct fence_rec *rec)
+{
+	struct fence_thread *rel;
+
+	fence_gate_arm(rec, FENCE_OP_RELEASE, NULL);
+	rel = fence_start_release(test, rec);
+	KUNIT_ASSERT_TRUE_MSG(test, fence_gate_entered(rec, FENCE_OP_RELEASE),
+			      "release_device() never reached the driver");
+	return rel;
+}
+
+/* Let the release held by fence_hold_release() go and wait for it. */
+static void fence_finish_release(struct kunit *test, struct fence_rec *rec,
+				 struct fence_thread *rel)
+{
+	fence_gate_open(rec, FENCE_OP_RELEASE);
+	KUNIT_ASSERT_TRUE_MSG(test, fence_join(rel), "release did not finish");
+}
+
 /**
  * fence_test_attach_race() - attach_race
  * @test: the case
@@ -1227,10 +1251,7 @@ static void fence_test_group_op_race(struct kunit *test)
 	rec = fence_add_device(test, false);
 	domain = fence_alloc_domain(test);
 
-	fence_gate_arm(rec, FENCE_OP_RELEASE, NULL);
-	rel = fence_start_release(test, rec);
-	KUNIT_ASSERT_TRUE_MSG(test, fence_gate_entered(rec, FENCE_OP_RELEASE),
-			      "release_device() never reached the driver");
+	rel = fence_hold_release(test, rec);
 
 	fence_watch(rec, FENCE_OP_ATTACH);
 	ops = fence_start(test, fence_do_attach_detach_group, rec, rec->group,
@@ -1238,8 +1259,7 @@ static void fence_test_group_op_race(struct kunit *test)
 	KUNIT_EXPECT_FALSE_MSG(test, fence_entered_soon(rec, FENCE_OP_ATTACH),
 			       "attach_dev() reached the driver during release_device()");
 
-	fence_gate_open(rec, FENCE_OP_RELEASE);
-	KUNIT_ASSERT_TRUE_MSG(test, fence_join(rel), "release did not finish");
+	fence_finish_release(test, rec, rel);
 	KUNIT_ASSERT_TRUE_MSG(test, fence_join(ops), "attach/detach did not return");
 	KUNIT_EXPECT_TRUE_MSG(test, fence_ret_clean(ops->ret),
 			      "iommu_attach_group() during release: %d", ops->ret);
@@ -1336,18 +1356,14 @@ static void fence_test_store_type_race(struct kunit *test)
 	rec = fence_add_device(test, false);
 	fence_set_def_domain_type(rec, IOMMU_DOMAIN_UNMANAGED);
 
-	fence_gate_arm(rec, FENCE_OP_RELEASE, NULL);
-	rel = fence_start_release(test, rec);
-	KUNIT_ASSERT_TRUE_MSG(test, fence_gate_entered(rec, FENCE_OP_RELEASE),
-			      "release_device() never reached the driver");
+	rel = fence_hold_release(test, rec);
 
 	fence_watch(rec, FENCE_OP_ATTACH);
 	store = fence_start(test, fence_do_store_type, rec, rec->group, NULL);
 	KUNIT_EXPECT_FALSE_MSG(test, fence_entered_soon(rec, FENCE_OP_ATTACH),
 			       "a default domain change attached the releasing device");
 
-	fence_gate_open(rec, FENCE_OP_RELEASE);
-	KUNIT_ASSERT_TRUE_MSG(test, fence_join(rel), "release did not finish");
+	fence_finish_release(test, rec, rel);
 	KUNIT_ASSERT_TRUE_MSG(test, fence_join(store), "store did not return");
 	KUNIT_EXPECT_LT_MSG(test, store->ret, 0,
 			    "iommu_group_store_type() succeeded on a released device");
@@ -1402,10 +1418,7 @@ static void fence_test_device_api_race(struct kunit *test)
 	rec = fence_add_device(test, false);
 	domain = fence_alloc_domain(test);
 
-	fence_gate_arm(rec, FENCE_OP_RELEASE, NULL);
-	rel = fence_start_release(test, rec);
-	KUNIT_ASSERT_TRUE_MSG(test, fence_gate_entered(rec, FENCE_OP_RELEASE),
-			      "release_device() never reached the driver");
+	rel = fence_hold_release(test, rec);
 
 	fence_watch(rec, FENCE_OP_ATTACH);
 	fence_watch(rec, FENCE_OP_DETACH);
@@ -1416,8 +1429,7 @@ static void fence_test_device_api_race(struct kunit *test)
 	KUNIT_EXPECT_FALSE_MSG(test, fence_entered_soon(rec, FENCE_OP_DETACH),
 			       "iommu_detach_device() reached the driver during release_device()");
 
-	fence_gate_open(rec, FENCE_OP_RELEASE);
-	KUNIT_ASSERT_TRUE_MSG(test, fence_join(rel), "release did not finish");
+	fence_finish_release(test, rec, rel);
 	KUNIT_ASSERT_TRUE_MSG(test, fence_join(att), "the attach did not return");
 	KUNIT_ASSERT_TRUE_MSG(test, fence_join(det), "the detach did not return");
 	KUNIT_EXPECT_EQ_MSG(test, att->ret, -ENODEV,
@@ -1446,18 +1458,14 @@ static void fence_test_deferred_after_release(struct kunit *test)
 	dflt = rec->group->default_domain;
 	fence_set_attach_deferred(rec, true);
 
-	fence_gate_arm(rec, FENCE_OP_RELEASE, NULL);
-	rel = fence_start_release(test, rec);
-	KUNIT_ASSERT_TRUE_MSG(test, fence_gate_entered(rec, FENCE_OP_RELEASE),
-			      "release_device() never reached the driver");
+	rel = fence_hold_release(test, rec);
 
 	fence_watch(rec, FENCE_OP_ATTACH);
 	op = fence_start(test, fence_do_deferred_attach, rec, NULL, dflt);
 	KUNIT_EXPECT_FALSE_MSG(test, fence_entered_soon(rec, FENCE_OP_ATTACH),
 			       "a deferred attach reached the driver during release_device()");
 
-	fence_gate_open(rec, FENCE_OP_RELEASE);
-	KUNIT_ASSERT_TRUE_MSG(test, fence_join(rel), "release did not finish");
+	fence_finish_release(test, rec, rel);
 	KUNIT_ASSERT_TRUE_MSG(test, fence_join(op), "the deferred attach did not return");
 	KUNIT_EXPECT_EQ_MSG(test, op->ret, -ENODEV,
 			    "deferred attach of a released device");
@@ -1676,18 +1684,14 @@ static void fence_test_group_release_race(struct kunit *test)
 	b = fence_add_device(test, true);
 	domain = fence_alloc_domain(test);
 
-	fence_gate_arm(a, FENCE_OP_RELEASE, NULL);
-	rel = fence_start_release(test, a);
-	KUNIT_ASSERT_TRUE_MSG(test, fence_gate_entered(a, FENCE_OP_RELEASE),
-			      "release_device() never reached the driver");
+	rel = fence_hold_release(test, a);
 
 	fence_watch(b, FENCE_OP_ATTACH);
 	att = fence_start(test, fence_do_attach_group, b, b->group, domain);
 	KUNIT_EXPECT_FALSE_MSG(test, fence_entered_soon(b, FENCE_OP_ATTACH),
 			       "the group's other device was attached during release_device()");
 
-	fence_gate_open(a, FENCE_OP_RELEASE);
-	KUNIT_ASSERT_TRUE_MSG(test, fence_join(rel), "release did not finish");
+	fence_finish_release(test, a, rel);
 	KUNIT_ASSERT_TRUE_MSG(test, fence_join(att), "the attach did not return");
 	KUNIT_EXPECT_EQ(test, att->ret, 0);
 	KUNIT_EXPECT_PTR_EQ(test, fence_get_stats(b).attached, domain);
