@@ -2,10 +2,13 @@
 #
 # iommu-fence: generic release/attach fencing for the Linux 6.1 IOMMU core.
 #
-#   make        deps, tree, series, then the s390x seed boot (make boot)
+#   make        deps, tree, series, then the s390 seed boot (make boot)
 #   make check  every test layer, ending with "N passed, N failed"
+#   make help   every target and setting
 #
-# Everything generated lives under build/ (git-ignored).
+# Everything generated lives under build/ (git-ignored); the compiler cache
+# lives outside the clone (CCACHE_DIR, bin/lib.sh).  A target's line that
+# ends in "## text" is its 'make help' entry, and so is a setting's.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
@@ -14,55 +17,75 @@ SHELL := /bin/bash
 
 BIN := $(CURDIR)/bin
 
-# The test layers that 'make check' runs, in order.  Each is a target of its
-# own; bin/check runs it and reports one KTAP line for it.
-CHECK_LAYERS := kunit kunit-base
+# The layers of 'make check', in this order: the harness's own unit tests
+# first (seconds), then the cheap layers, so that a broken tree fails
+# early; series-check before boot-test, since its per-commit builds leave
+# the boot kernels of the series built (bin/kernel.sh).  Each layer is a
+# target; bin/check runs it as a KTAP subtest and times it.
+CHECK_LAYERS := harness-test kunit kunit-base bench-fastpath cocci-test \
+	compile-drivers series-check sparse-gate boot-test
 
-# Further layers and their targets, one fragment each.
+# The targets of each further layer, one fragment each.
 include $(sort $(wildcard mk/*.mk))
 
-.PHONY: all deps tree series check help $(CHECK_LAYERS)
+.PHONY: all deps tree series check help kunit kunit-base
 
-all: series boot
+all: series boot ## deps, tree, series, then 'make boot'
 
-help:
-	@sed -n 's/^#   //p' Makefile
-	@echo "  targets: all deps tree series check $(CHECK_LAYERS) kunit-x86_64 kunit-mutants soak bench export"
-	@echo "  plug cycles per series boot run: $(BOOT_CHECK_CYCLES) in boot-test (make check), $(BOOT_SOAK_CYCLES) in soak and boot; BOOT_CYCLES=N overrides"
+help: ## this list
+	@echo "targets:"
+	@grep -h -E '^[a-z0-9-]+:.*## ' Makefile mk/*.mk | \
+		sed -E 's/^([a-z0-9-]+):.*## (.*)/  \1\t\2/' | expand -t 24
+	@echo "settings (make VAR=value TARGET):"
+	@grep -h -E '^#   [A-Z_]+=' Makefile mk/*.mk | sed 's/^#   /  /'
+	@echo "  check layers, in order: $(CHECK_LAYERS)"
+	@echo "  plug cycles per series boot run: $(BOOT_CHECK_CYCLES) in boot-test, $(BOOT_SOAK_CYCLES) in soak and boot"
+	@echo "  base stress runs per architecture: $(BOOT_CHECK_BASE_RUNS) in boot-test, $(BOOT_SOAK_BASE_RUNS) in soak"
 
-deps:
+# Settings read by the tools themselves:
+#   JOBS=N            make -j of every kernel build (default 2)
+#   CCACHE_DIR=DIR    the compiler cache (default ~/.cache/iommu-fence/ccache)
+
+deps: ## install the Debian packages (idempotent)
 	@$(BIN)/deps
 
-tree: deps
+tree: deps ## build/linux: the base, the series, the conversions
 	@$(BIN)/mktree
 
-series: tree
+series: tree ## git format-patch of the series into build/series
 	@$(BIN)/series
 
-check: deps tree
+check: deps tree ## every layer of CHECK_LAYERS, as KTAP
 	@$(BIN)/check $(CHECK_LAYERS)
 
 # Race cases: every case on the series must pass; on the base every race
 # case must fail (see bin/kunit).
-kunit: tree
+kunit: tree ## the KUnit suites on the series (UML, lockdep)
 	@$(BIN)/kunit series
 
-kunit-base: tree
+kunit-base: tree ## the KUnit suites on the base: race red, others green
 	@$(BIN)/kunit base
 
 # The same suite on x86_64 under QEMU, preemptible and with
 # DEBUG_ATOMIC_SLEEP: adds the deferred_atomic case.
 .PHONY: kunit-x86_64
-kunit-x86_64: tree
+kunit-x86_64: tree ## the KUnit suites on x86_64 under QEMU (not in check)
 	@$(BIN)/kunit series x86_64
 
 # Every element of the fence is observed by a case: each mutant of
 # tests/kunit/mutants/ must make the cases it names fail.  Not in 'check'.
+#   MUTANTS="a b"     kunit-mutants: only these mutants
 .PHONY: kunit-mutants
-kunit-mutants: tree
+kunit-mutants: tree ## each fence mutant must be killed (not in check)
 	@$(BIN)/kunit-mutants $(MUTANTS)
+
+# One kernel of one commit, as series-check and the boot tests build it.
+#   KERNEL_ARCH=A KERNEL_REF=R   kernel: which (default s390, series)
+.PHONY: kernel
+kernel: tree ## build one commit's kernel (bin/kernel.sh)
+	@$(BIN)/kernel $(or $(KERNEL_ARCH),s390) $(or $(KERNEL_REF),series)
 
 # Developer helper: build/dev commits back into patches/ and the new files.
 .PHONY: export
-export:
+export: ## build/dev commits back into patches/
 	@$(BIN)/export

@@ -17,6 +17,11 @@ export GIT_COMMITTER_NAME="iommu-fence" GIT_COMMITTER_EMAIL="iommu-fence@example
 export GIT_AUTHOR_DATE="2026-01-01T00:00:00Z" GIT_COMMITTER_DATE="2026-01-01T00:00:00Z"
 export LC_ALL=C
 
+# One compiler cache for every build of every layer, outside the clone, so
+# that a fresh clone on a machine that built before starts warm.  A cold
+# run is CCACHE_DIR set to an empty directory.
+export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/iommu-fence/ccache}
+
 die() {
 	echo "$PROG: error: $*" >&2
 	exit 1

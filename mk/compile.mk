@@ -7,13 +7,13 @@
 #   make compile-drivers                  every architecture
 #   make compile-drivers COMPILE_ARCHES="arm s390"
 #
+#   COMPILE_ARCHES="..."  compile-drivers: these architectures only
+#
 # Builds out of tree in build/compile/<arch>; bin/compile-drivers ends with
 # "N passed, N failed" and fails if any converted file did not compile.
 
 COMPILE_MK_TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
 
 .PHONY: compile-drivers
-compile-drivers: tree
+compile-drivers: tree ## every converted driver compiles (cross compilers)
 	@$(COMPILE_MK_TOP)/bin/compile-drivers $(COMPILE_ARCHES)
-
-CHECK_LAYERS += compile-drivers

@@ -11,12 +11,12 @@
 #                                     and s390
 #   make series-check SERIES_CHECKS="checkpatch docs"   only some of them
 #
+#   SERIES_CHECKS="..."  series-check: these checks only
+#
 # bin/series-check ends with "N passed, N failed" and fails if any did.
 
 SERIES_CHECK_MK_TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
 
 .PHONY: series-check
-series-check: series
+series-check: series ## the series as a maintainer receives it
 	@$(SERIES_CHECK_MK_TOP)/bin/series-check $(SERIES_CHECKS)
-
-CHECK_LAYERS += series-check

@@ -7,6 +7,9 @@
 #   make sparse-gate SPARSE_ARCHES="x86_64 s390"
 #   make sparse-gate SPARSE_SELFTEST=0    without the seeded-defect self-test
 #
+#   SPARSE_ARCHES="..."  sparse-gate: these architectures only
+#   SPARSE_SELFTEST=0    sparse-gate: without the seeded defects
+#
 # Runs make C=2 on the base (worktree build/wt/base) and on the series
 # out of tree in build/sparse/<tree>-<arch>; bin/sparse-gate fails on any
 # sparse warning the series adds over the base or on a seeded defect of
@@ -15,8 +18,6 @@
 SPARSE_MK_TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
 
 .PHONY: sparse-gate
-sparse-gate: tree
+sparse-gate: tree ## no new sparse warning; seeded defects caught
 	@SPARSE_SELFTEST=$(or $(SPARSE_SELFTEST),1) \
 		$(SPARSE_MK_TOP)/bin/sparse-gate $(SPARSE_ARCHES)
-
-CHECK_LAYERS += sparse-gate

@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""iommu-fence harness: the verdicts, the reporter and the tables that the
+bash tools under bin/ call.  Each subcommand prints its result on standard
+output; a wrong argument or bad input is one line on standard error and
+exit status 2."""
+
+import argparse
+import json
+import os
+import sys
+
+import fence_arch
+import fence_bench
+import fence_bootlog
+import fence_fastpath
+import fence_ktap
+import fence_kunit
+import fence_polarity
+
+ERRORS = (fence_arch.ArchError, fence_bench.BenchError, fence_bootlog.BootLogError,
+	  fence_fastpath.FastpathError, fence_ktap.KtapError, fence_kunit.KunitError,
+	  fence_polarity.PolarityError, OSError, ValueError)
+
+
+class UsageError(Exception):
+	pass
+
+
+def cmd_arch(args) -> int:
+	arches = fence_arch.load()
+	if args.list:
+		print(' '.join(n for n, a in arches.items()
+			       if not args.boot or a.boot))
+		return 0
+	if not args.name:
+		raise fence_arch.ArchError('arch: name an architecture or --list')
+	print(fence_arch.shell(fence_arch.get(args.name, arches)), end='')
+	return 0
+
+
+def _read(path: str) -> str:
+	with open(path, encoding='utf-8', errors='replace') as f:
+		return f.read()
+
+
+def _results(path: str):
+	with open(path, encoding='utf-8', errors='replace') as f:
+		return fence_ktap.read_results(f)
+
+
+def cmd_report(args) -> int:
+	"""A results file as KTAP; or, for a tool that prints as it goes
+	(bin/check), the header (--begin N), the line of the file's last
+	result (--next), the closing line (--end)."""
+	out = sys.stdout
+	if args.begin is not None:
+		fence_ktap.write(out, fence_ktap.header(args.begin))
+		return 0
+	if not args.file:
+		raise UsageError('report: name a results file')
+	results = _results(args.file)
+	if args.next:
+		if not results:
+			raise fence_ktap.KtapError(f'{args.file} holds no result')
+		fence_ktap.write(out, [fence_ktap.line(len(results), results[-1])])
+		return 0
+	if args.end:
+		fence_ktap.write(out, [fence_ktap.summary(fence_ktap.count(results))])
+	else:
+		fence_ktap.write(out, fence_ktap.document(results, args.title))
+	return fence_ktap.exit_status(results)
+
+
+def cmd_nest(args) -> int:
+	"""Standard input as a subtest of the caller's document."""
+	for l in sys.stdin:
+		print(fence_ktap.nest(l, args.title), flush=True)
+	return 0
+
+
+def cmd_boot_judge(args) -> int:
+	v = fence_bootlog.judge(_read(args.log), args.test, args.rc, args.stopped,
+				args.limit, args.secs)
+	d = {'arch': args.arch, 'tree': args.tree, 'test': args.test, **v.to_dict()}
+	tmp = args.json + '.tmp'
+	with open(tmp, 'w', encoding='utf-8') as f:
+		json.dump(d, f, indent=1)
+		f.write('\n')
+	os.replace(tmp, args.json)
+	print(f'boot: {v.result} {args.arch} {args.tree} {args.test} {v.fields()}')
+	return 0 if v.result == 'clean' else 1
+
+
+def _cell(path: str):
+	d = json.loads(_read(path))
+	if not isinstance(d, dict):
+		raise fence_bootlog.BootLogError(f'{path}: not a boot result')
+	tree, test = d.pop('tree', None), d.pop('test', None)
+	d.pop('arch', None)
+	return tree, test, fence_bootlog.BootVerdict.from_dict(d)
+
+
+def cmd_boot_cell(args) -> int:
+	"""A boot-test line from a cell's result JSON (bin/boot's)."""
+	tree, test, v = _cell(args.json)
+	if args.result:
+		print(v.result)
+		return 0
+	ok, why = fence_polarity.boot_cell(tree, test, v)
+	detail = ' '.join(x for x in (args.note, why, v.fields()) if x)
+	print(f'{fence_ktap.OK if ok else fence_ktap.NOT_OK}\t{args.name}\t{detail}')
+	return 0
+
+
+def cmd_kunit(args) -> int:
+	log = _read(args.log) if os.path.exists(args.log) else None
+	results = fence_kunit.judge(args.tree, _read(args.json), log)
+	fence_ktap.write(sys.stdout, fence_ktap.document(results, args.title))
+	return fence_ktap.exit_status(results)
+
+
+def cmd_bench(args) -> int:
+	if args.runs < 1:
+		raise UsageError('bench: RUNS must be positive')
+	results, notes = fence_bench.judge(fence_bench.read_dir(args.dir, args.runs), args.runs)
+	for n in notes:
+		print('# ' + n)
+	with open(args.results, 'a', encoding='utf-8') as f:
+		for r in results:
+			f.write(f'{r.status}\t{r.name}\t{r.detail}\n')
+	return 0
+
+
+def cmd_fastpath(args) -> int:
+	if len(args.args) != 3:
+		raise UsageError('usage: fastpath ARCH BASE_BUILD_DIR SERIES_BUILD_DIR')
+	lines, ok = fence_fastpath.run(*args.args, spec=args.spec,
+				       follow=args.callees != '0', out=args.out,
+				       tool=args.objdump)
+	for l in lines:
+		print(l)
+	return 0 if ok else 1
+
+
+def main(argv=None) -> int:
+	p = argparse.ArgumentParser(prog='fence.py', description=__doc__)
+	sub = p.add_subparsers(dest='cmd', required=True)
+	a = sub.add_parser('arch', help='an architecture as shell assignments')
+	a.add_argument('name', nargs='?')
+	a.add_argument('--list', action='store_true', help='the names')
+	a.add_argument('--boot', action='store_true',
+		       help='with --list: only those that boot here')
+	a.set_defaults(func=cmd_arch)
+
+	r = sub.add_parser('report', help='a results file ("ok|not ok|skip<TAB>name<TAB>detail" '
+			   'lines) as KTAP; exit 0 if something passed and nothing failed')
+	r.add_argument('file', nargs='?')
+	r.add_argument('--title', default='')
+	g = r.add_mutually_exclusive_group()
+	g.add_argument('--begin', type=int, metavar='N', help='only the header and plan of N tests')
+	g.add_argument('--next', action='store_true', help="only the line of FILE's last result")
+	g.add_argument('--end', action='store_true', help='only the closing line')
+	r.set_defaults(func=cmd_report)
+
+	n = sub.add_parser('nest', help="standard input (a tool's KTAP) as a subtest")
+	n.add_argument('--title', default='')
+	n.set_defaults(func=cmd_nest)
+
+	b = sub.add_parser('boot-judge', help="a boot log's verdict: JSON file and bin/boot's last line")
+	b.add_argument('--log', required=True)
+	b.add_argument('--json', required=True)
+	b.add_argument('--arch', required=True)
+	b.add_argument('--tree', required=True, choices=fence_polarity.TREES)
+	b.add_argument('--test', required=True)
+	b.add_argument('--rc', type=int, required=True, help="exit status of 'timeout QEMU'")
+	b.add_argument('--stopped', type=int, choices=(0, 1), default=0,
+		       help='1: the harness stopped the guest after its end marker')
+	b.add_argument('--limit', type=int, required=True)
+	b.add_argument('--secs', type=int, required=True)
+	b.set_defaults(func=cmd_boot_judge)
+
+	c = sub.add_parser('boot-cell', help="a boot-test result line from a cell's JSON")
+	c.add_argument('json')
+	c.add_argument('--name', default='')
+	c.add_argument('--note', default='')
+	c.add_argument('--result', action='store_true', help='only the result word')
+	c.set_defaults(func=cmd_boot_cell)
+
+	k = sub.add_parser('kunit', help="kunit.py's JSON and log judged, as KTAP")
+	k.add_argument('tree', choices=fence_polarity.TREES)
+	k.add_argument('json')
+	k.add_argument('log')
+	k.add_argument('--title', default='kunit')
+	k.set_defaults(func=cmd_kunit)
+
+	j = sub.add_parser('bench', help='judge the bench logs DIR/{base,series}-R.log')
+	j.add_argument('dir')
+	j.add_argument('runs', type=int)
+	j.add_argument('--results', required=True, help='append the result lines here')
+	j.set_defaults(func=cmd_bench)
+
+	f = sub.add_parser('fastpath', help='compare the fast-path machine code of two build dirs')
+	f.add_argument('args', nargs='*', metavar='ARCH BASE SERIES')
+	f.add_argument('--spec', default=os.environ.get('FASTPATH_SPEC'),
+		       help='"OBJ NAME...;..." instead of the table ($FASTPATH_SPEC)')
+	f.add_argument('--out', default=os.environ.get('FASTPATH_OUT') or None,
+		       help='keep the listings here ($FASTPATH_OUT)')
+	f.add_argument('--callees', default=os.environ.get('FASTPATH_CALLEES', '1'),
+		       help='0: do not follow callees ($FASTPATH_CALLEES)')
+	f.add_argument('--objdump', default=os.environ.get('OBJDUMP') or None)
+	f.set_defaults(func=cmd_fastpath)
+
+	args = p.parse_args(argv)
+	try:
+		return args.func(args)
+	except UsageError as e:
+		print(f'fence.py: {e}', file=sys.stderr)
+		return 2
+	except ERRORS as e:
+		print(f'fence.py: error: {e}', file=sys.stderr)
+		return 2
+
+
+if __name__ == '__main__':
+	sys.exit(main())

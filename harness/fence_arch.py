@@ -1,0 +1,144 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The architecture table (arches.toml): load, check, and print for bash.
+
+Each architecture's facts are written once, in arches.toml; this module is
+the only reader.  bin/* get them as shell assignments from
+'fence.py arch NAME'.
+"""
+
+import os
+import shlex
+import tomllib
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional
+
+TABLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'arches.toml')
+
+
+class ArchError(Exception):
+	"""The table is malformed, or names an architecture it does not have."""
+
+
+@dataclass(frozen=True)
+class Boot:
+	qemu: str
+	machine: str
+	image: str
+	console: str
+	append: str
+	devices: List[str]
+	busybox: str
+	dev: str
+	other: str
+	multi: str
+	plug: str
+
+
+@dataclass(frozen=True)
+class Arch:
+	name: str
+	cross: str
+	debian: str
+	defconfig: str
+	iommu_kconfig: List[str]
+	objects: List[str]
+	fastpath: List[str]
+	boot: Optional[Boot] = field(default=None)
+
+
+_STR = str
+_LIST = list
+_FIELDS = {'cross': _STR, 'debian': _STR, 'defconfig': _STR,
+	   'iommu_kconfig': _LIST, 'objects': _LIST, 'fastpath': _LIST}
+_BOOT_FIELDS = {'qemu': _STR, 'machine': _STR, 'image': _STR,
+		'console': _STR, 'append': _STR, 'devices': _LIST,
+		'busybox': _STR, 'dev': _STR, 'other': _STR, 'multi': _STR,
+		'plug': _STR}
+
+
+def _check(where: str, table: dict, fields: dict, optional=()) -> None:
+	for key, typ in fields.items():
+		if key not in table:
+			raise ArchError(f'{where}: missing "{key}"')
+		if not isinstance(table[key], typ):
+			raise ArchError(f'{where}.{key}: want a {typ.__name__}')
+		if typ is _LIST and not all(isinstance(v, str) for v in table[key]):
+			raise ArchError(f'{where}.{key}: want a list of strings')
+	unknown = set(table) - set(fields) - set(optional)
+	if unknown:
+		raise ArchError(f'{where}: unknown key(s) {", ".join(sorted(unknown))}')
+
+
+def parse(text: str) -> Dict[str, Arch]:
+	"""Architectures by name from the text of an arches.toml."""
+	try:
+		data = tomllib.loads(text)
+	except tomllib.TOMLDecodeError as e:
+		raise ArchError(f'arches.toml: {e}') from e
+	arches = {}
+	for name, t in data.items():
+		if not isinstance(t, dict):
+			raise ArchError(f'{name}: want a table')
+		_check(name, t, _FIELDS, optional=('boot',))
+		boot = None
+		if 'boot' in t:
+			_check(f'{name}.boot', t['boot'], _BOOT_FIELDS)
+			b = t['boot']
+			if b['busybox'] not in ('host', 'deb'):
+				raise ArchError(f'{name}.boot.busybox: "host" or "deb"')
+			if not (b['plug'] == 'remove' or b['plug'].startswith('slot:')):
+				raise ArchError(f'{name}.boot.plug: "remove" or "slot:NAME"')
+			boot = Boot(**b)
+		for o in t['objects']:
+			if ':' not in o:
+				raise ArchError(f'{name}.objects: "{o}" is not SYMBOL:object')
+		arches[name] = Arch(name=name, boot=boot,
+				    **{k: t[k] for k in _FIELDS})
+	return arches
+
+
+def load(path: str = TABLE) -> Dict[str, Arch]:
+	with open(path, encoding='utf-8') as f:
+		return parse(f.read())
+
+
+def get(name: str, arches: Optional[Dict[str, Arch]] = None) -> Arch:
+	arches = load() if arches is None else arches
+	if name not in arches:
+		raise ArchError(f'unknown architecture "{name}" (want one of: '
+				f'{" ".join(arches)})')
+	return arches[name]
+
+
+def _array(values: List[str]) -> str:
+	return '(' + ' '.join(shlex.quote(v) for v in values) + ')'
+
+
+def shell(arch: Arch) -> str:
+	"""bash assignments of ARCH's facts, for eval (arrays as arrays)."""
+	out = {
+		'KARCH': shlex.quote(arch.name),
+		'CROSS': shlex.quote(arch.cross),
+		'DEBIAN_ARCH': shlex.quote(arch.debian),
+		'DEFCONFIG': shlex.quote(arch.defconfig),
+		'IOMMU_KCONFIG': _array(arch.iommu_kconfig),
+		'OBJECTS': _array(arch.objects),
+		'FASTPATH': _array(arch.fastpath),
+		'BOOTS': '1' if arch.boot else '0',
+	}
+	if arch.boot:
+		b = arch.boot
+		out.update({
+			'QEMU': shlex.quote(b.qemu),
+			'MACHINE': shlex.quote(b.machine),
+			'IMAGE': shlex.quote(b.image),
+			'CONSOLE': shlex.quote(b.console),
+			'APPEND': shlex.quote(b.append),
+			'QEMU_DEVICES': _array(b.devices),
+			'BUSYBOX': shlex.quote(b.busybox),
+			'DEV': shlex.quote(b.dev),
+			'OTHER': shlex.quote(b.other),
+			'MULTI': shlex.quote(b.multi),
+			'PLUG': shlex.quote(b.plug),
+		})
+	return ''.join(f'{k}={v}\n' for k, v in out.items())
