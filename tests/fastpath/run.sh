@@ -6,7 +6,7 @@
 #   tests/fastpath/run.sh
 #
 # 1. tests/fastpath/t.c is compiled in variants (gcc -c -O2, for x86_64
-#    also with KASAN as the kernel uses it, for s390x with
+#    also with KASAN as the kernel uses it, for s390 with
 #    s390x-linux-gnu-gcc if it is installed) and bin/fastpath compares
 #    them with $FASTPATH_SPEC "t.o fast": layout changes (-DLAYOUT: code,
 #    strings, static data and lines before the compared functions) must
@@ -17,14 +17,14 @@
 #    kept listings of $FASTPATH_OUT, and every usage error (one line on
 #    stderr, non-zero exit).
 # 3. Real objects, if the boot build dirs exist ($FASTPATH_BUILD, default
-#    build/boot): a base build dir against itself is all identical; a
+#    build/boot; ARCH-base, ARCH the kernel's name): a base build dir against itself is all identical; a
 #    copy of it with one byte of iommu_map changed (an x86 immediate, an
 #    s390 register) differs in iommu_map only; the base iommu.o against
 #    the one of another config (build/compile/ARCH) differs.
 #
-# Prints a KTAP-like line per test and ends with "N passed, N failed";
-# exits non-zero if anything failed.  A test that cannot run (no cross
-# compiler, no build dir) is reported as skipped, not counted.
+# Reports KTAP through harness/fence.py report, ending with "N passed, N
+# failed"; exits non-zero if anything failed.  A test that cannot run (no
+# cross compiler, no build dir) is a SKIP, not counted.
 
 set -euo pipefail
 export LC_ALL=C
@@ -45,31 +45,25 @@ command -v objdump >/dev/null 2>&1 || die "objdump not found"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/fastpath-test.XXXXXX") ||
 	die "cannot make a scratch directory"
 trap 'rm -rf "$TMP"' EXIT
-
-n=0
-passed=0
-failed=0
-skipped=0
+FENCE=$TOP/harness/fence.py
+RESULTS=$TMP/results
+: >"$RESULTS"
 start=$(date +%s)
 
 pass() {
-	n=$((n + 1))
-	passed=$((passed + 1))
-	echo "ok $n - $1"
+	printf 'ok\t%s\n' "$1" >>"$RESULTS"
 }
 
 fail() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
+	local name=$1
 	shift
-	[ $# -eq 0 ] || printf '    %s\n' "$@"
-	sed 's/^/    | /' "$TMP/stdout" "$TMP/stderr" | head -n 30
+	printf 'not ok\t%s\t%s\n' "$name" "$*" >>"$RESULTS"
+	echo "# not ok: $name"
+	sed 's/^/#    | /' "$TMP/stdout" "$TMP/stderr" | head -n 30
 }
 
 skip() {
-	skipped=$((skipped + 1))
-	echo "# SKIP $1"
+	printf 'skip\t%s\n' "$1" >>"$RESULTS"
 }
 
 # build NAME ARCH FLAVOUR [-DMACRO...]: t.c to $TMP/ARCH-FLAVOUR/NAME/t.o
@@ -86,7 +80,7 @@ build() {
 			--param asan-stack=1 --param asan-globals=1
 			--param asan-instrumentation-with-call-threshold=10000)
 		;;
-	s390x-plain) cc=s390x-linux-gnu-gcc flags=(-O2 -march=z196) ;;
+	s390-plain) cc=s390x-linux-gnu-gcc flags=(-O2 -march=z196) ;;
 	esac
 	mkdir -p "$d"
 	(cd "$TESTS" && "$cc" -c "${flags[@]}" "$@" t.c -o "$d/t.o") ||
@@ -209,9 +203,9 @@ variants x86_64 plain
 variants x86_64 kasan
 if command -v s390x-linux-gnu-gcc >/dev/null 2>&1 &&
 	command -v s390x-linux-gnu-objdump >/dev/null 2>&1; then
-	variants s390x plain
+	variants s390 plain
 else
-	skip "s390x variants: no s390x-linux-gnu-gcc or -objdump"
+	skip "s390 variants: no s390x-linux-gnu-gcc or -objdump"
 fi
 
 # 2. The table, the kept listings, the errors.
@@ -244,7 +238,8 @@ export FASTPATH_SPEC="t.o fast"
 error "no arguments" "usage: fastpath ARCH"
 error "two arguments" "usage: fastpath ARCH" x86_64 "$d/base"
 error "four arguments" "usage: fastpath ARCH" x86_64 "$d/base" "$d/again" extra
-error "an unknown arch" "unknown ARCH 'arm64'" arm64 "$d/base" "$d/again"
+error "an unknown arch" "unknown architecture \"sparc\"" sparc "$d/base" "$d/again"
+error "an arch without a fast-path table" "no fast-path comparison for arm64" arm64 "$d/base" "$d/again"
 error "a missing base dir" "base build dir .* does not exist" x86_64 "$TMP/nonexistent" "$d/again"
 error "a missing series dir" "series build dir .* does not exist" x86_64 "$d/base" "$TMP/nonexistent"
 mkdir -p "$TMP/empty"
@@ -252,7 +247,7 @@ error "a missing object" "missing object .*/empty/t\.o" x86_64 "$d/base" "$TMP/e
 OBJDUMP=$TMP/nonexistent/objdump error "a missing objdump" "missing tool '.*objdump'" \
 	x86_64 "$d/base" "$d/again"
 if command -v s390x-linux-gnu-objdump >/dev/null 2>&1; then
-	error "an object of another arch" "is not an s390x object" s390x "$d/base" "$d/again"
+	error "an object of another arch" "is not an s390 object" s390 "$d/base" "$d/again"
 fi
 unset FASTPATH_SPEC
 
@@ -261,12 +256,12 @@ unset FASTPATH_SPEC
 # drivers/iommu/iommu.o: on x86_64 the last byte (the immediate) of its
 # first instruction with an immediate and no relocation (not one into
 # %esi: that may be the line number of a __might_sleep() call, which is
-# blanked), on s390x the register byte of its first lgr; print the
+# blanked), on s390 the register byte of its first lgr; print the
 # instruction.
 flip() {
 	local arch=$1 o=$2/drivers/iommu/iommu.o func=$3 od=objdump sym sec line addr off len byte
 
-	[ "$arch" = s390x ] && od=s390x-linux-gnu-objdump
+	[ "$arch" = s390 ] && od=s390x-linux-gnu-objdump
 	sym=$("$od" -t "$o" | awk -v f="$func" '$NF == f && $3 == "F" { print $1, $4 }')
 	sec=${sym#* }
 	line=$("$od" -d -r -z --insn-width=16 -j "$sec" --start-address=0x"${sym%% *}" "$o" |
@@ -277,7 +272,7 @@ flip() {
 				split($0, t, "\t")
 				if (arch == "x86_64" && t[3] ~ /\$0x/ && t[3] !~ /movabs|<|%[er]?si$/)
 					cand = $0
-				if (arch == "s390x" && t[3] ~ /^lgr/)
+				if (arch == "s390" && t[3] ~ /^lgr/)
 					cand = $0
 			}')
 	[ -n "$line" ] || return 1
@@ -293,17 +288,18 @@ flip() {
 
 # real ARCH: the tests on build/boot/ARCH-base.
 real() {
-	local arch=$1 base=$BUILDS/$1-base copy=$TMP/real-$1 o line other
-	local objs=(drivers/iommu/iommu.o)
+	local arch=$1 base=$BUILDS/$1-base copy=$TMP/real-$1 o line other=$TOP/build/compile/$1
+	local objs=() entry table=()
 
 	if [ ! -f "$base/drivers/iommu/iommu.o" ]; then
 		skip "real $arch objects: no $base"
 		return
 	fi
-	case $arch in
-	x86_64) objs+=(drivers/iommu/dma-iommu.o drivers/iommu/intel/iommu.o) other=$TOP/build/compile/x86_64 ;;
-	s390x) objs+=(arch/s390/pci/pci_dma.o drivers/iommu/s390-iommu.o) other=$TOP/build/compile/s390 ;;
-	esac
+	# the architecture's fast-path objects, from harness/arches.toml
+	eval "$(python3 "$FENCE" arch "$arch" | sed -n 's/^FASTPATH=/table=/p')"
+	for entry in "${table[@]}"; do
+		objs+=("${entry%% *}")
+	done
 	fp "$arch" "$base" "$base"
 	expect "real $arch: the base build dir against itself is identical" 0 \
 		"identical iommu_map \(drivers/iommu/iommu\.o, [0-9]+ insns\)" \
@@ -331,11 +327,10 @@ real() {
 
 real x86_64
 if command -v s390x-linux-gnu-objdump >/dev/null 2>&1; then
-	real s390x
+	real s390
 else
-	skip "real s390x objects: no s390x-linux-gnu-objdump"
+	skip "real s390 objects: no s390x-linux-gnu-objdump"
 fi
 
-echo "# $skipped skipped, $(($(date +%s) - start))s"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+echo "# time: $(($(date +%s) - start))s"
+python3 "$FENCE" report --title fastpath-selftest "$RESULTS"

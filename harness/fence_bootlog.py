@@ -1,0 +1,164 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The verdict of one boot test (bin/boot) from its guest log.
+
+The guest's fence-boot prints "iommu-fence-boot: <phase> cycle N" before
+each plug cycle, one KTAP line "ok 1 NAME # key=value..." for its test (the
+VFIO selftests print one line per case instead) and last
+"iommu-fence-boot: end rc=N".  The verdict, in this order:
+
+  report      a kernel report (fence_patterns) anywhere in the log
+  hang        QEMU was stopped by the timeout (exit status 124 or 137)
+  qemu-crash  QEMU itself died by a signal (exit status > 128)
+  clean       QEMU exited 0 (or was stopped by the harness after the end
+              marker), "end rc=0" and "ok 1" are in the log, and for the
+              selftests no case failed and one passed
+  error       anything else
+
+A selftest run with a failed case, or with no case that passed, counts
+as QEMU exit status 1 (so it is an error, not a hang or a crash, unless
+the log has a report).
+"""
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Dict, List, Optional
+
+import fence_patterns
+
+RESULTS = ('clean', 'report', 'hang', 'qemu-crash', 'error')
+CYCLE = re.compile(r'iommu-fence-boot: [a-z]* cycle ([0-9]+)')
+END_CLEAN = 'iommu-fence-boot: end rc=0'
+OK1 = re.compile(r'^(not )?ok 1 ')
+
+
+class BootLogError(Exception):
+	"""Bad input to the boot verdict."""
+
+
+@dataclass
+class Selftest:
+	"""The VFIO selftests' KTAP lines in the guest log."""
+	passed: int = 0
+	failed: int = 0
+	skipped: int = 0
+	failed_names: List[str] = field(default_factory=list)
+
+
+@dataclass
+class BootVerdict:
+	result: str
+	secs: int
+	cycle: int = 0
+	first: str = ''			# the first report line
+	summary: str = ''		# the detail of the test's "ok 1" line
+	selftest: Optional[Selftest] = None
+	limit: int = 0			# hang: the timeout
+	signal: int = 0			# qemu-crash: the signal that killed QEMU
+	rc: int = 0			# error: QEMU's exit status as judged
+	error: str = ''			# error: the guest's error line
+
+	def fields(self) -> str:
+		"""key=value words of the result, as bin/boot's last line."""
+		w = []
+		if self.result != 'clean':
+			w.append(f'cycle={self.cycle}')
+		w.append(f'secs={self.secs}')
+		if self.result == 'hang':
+			w.append(f'limit={self.limit}')
+		if self.result == 'qemu-crash':
+			w.append(f'signal={self.signal}')
+		if self.result == 'error':
+			w.append(f'rc={self.rc}')
+		if self.result not in ('hang', 'qemu-crash'):
+			if self.selftest:
+				s = self.selftest
+				w.append(f'pass={s.passed} fail={s.failed} skip={s.skipped}')
+				if s.failed_names:
+					w.append('failed=' + ','.join(s.failed_names))
+			elif self.summary:
+				w.append(self.summary)
+		if self.first:
+			w.append(f'first="{self.first}"')
+		if self.error:
+			w.append(f'error="{self.error}"')
+		return ' '.join(w)
+
+	def to_dict(self) -> Dict:
+		return asdict(self)
+
+	@staticmethod
+	def from_dict(d: Dict) -> 'BootVerdict':
+		try:
+			d = dict(d)
+			st = d.pop('selftest', None)
+			v = BootVerdict(**d, selftest=Selftest(**st) if st else None)
+		except TypeError as e:
+			raise BootLogError(f'not a boot verdict: {e}') from e
+		if v.result not in RESULTS:
+			raise BootLogError(f'unknown result "{v.result}"')
+		return v
+
+
+def selftest_counts(lines: List[str]) -> Selftest:
+	s = Selftest()
+	oks = 0
+	for l in lines:
+		if re.match(r'ok [0-9]+ ', l):
+			oks += 1
+			if re.match(r'ok [0-9]+ .*# SKIP', l):
+				s.skipped += 1
+		m = re.match(r'not ok [0-9]+ ([^ ]*)', l)
+		if m:
+			s.failed += 1
+			s.failed_names.append(m.group(1))
+	s.passed = oks - s.skipped
+	return s
+
+
+def last_cycle(lines: List[str]) -> int:
+	cycle = 0
+	for l in lines:
+		m = CYCLE.search(l)
+		if m:
+			cycle = int(m.group(1))
+	return cycle
+
+
+def judge(log: str, test: str, qemu_rc: int, stopped: bool, limit: int,
+	  secs: int) -> BootVerdict:
+	"""The verdict of a boot log.  QEMU_RC is the exit status of
+	'timeout QEMU' (124/137 timeout, 128+N signal N); STOPPED says that the
+	harness stopped the guest after its end marker (its status then
+	counts as 0)."""
+	if limit <= 0 or secs < 0:
+		raise BootLogError('the limit must be positive and the time not negative')
+	lines = log.replace('\r', '').split('\n')
+	rc = 0 if stopped else qemu_rc
+	hit = fence_patterns.first_report(lines)
+	first = hit[1] if hit else ''
+	cycle = last_cycle(lines[:hit[0] + 1] if hit else lines)
+	selftest = None
+	summary = ''
+	if test == 'selftest':
+		selftest = selftest_counts(lines)
+		if selftest.failed or selftest.passed <= 0:
+			rc = 1
+	else:
+		ok1 = next((l for l in lines if OK1.match(l)), '')
+		summary = re.sub(r'^[^#]*# *', '', ok1, count=1)
+	v = BootVerdict(result='error', secs=secs, cycle=cycle, first=first,
+			summary=summary, selftest=selftest)
+	if first:
+		v.result = 'report'
+	elif rc in (124, 137):
+		v.result, v.limit = 'hang', limit
+	elif rc > 128:
+		v.result, v.signal = 'qemu-crash', rc - 128
+	elif rc == 0 and END_CLEAN in lines and any(l.startswith('ok 1 ') for l in lines):
+		v.result = 'clean'
+	else:
+		v.rc = rc
+		v.error = (next((l for l in lines if l.startswith('# error:')), '') or
+			   next((l for l in lines if 'end rc=' in l), '') or
+			   'no end marker')
+	return v
