@@ -108,7 +108,7 @@ def cmd_boot_cell(args) -> int:
 		print(v.result)
 		return 0
 	ok, why = fence_polarity.boot_cell(tree, test, v)
-	detail = ' '.join(x for x in (args.note, why, v.fields()) if x)
+	detail = ' '.join(x for x in (args.note, f'{why}: {v.fields()}') if x)
 	print(f'{fence_ktap.OK if ok else fence_ktap.NOT_OK}\t{args.name}\t{detail}')
 	return 0
 

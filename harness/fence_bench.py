@@ -103,10 +103,12 @@ def _result(ok: bool, name: str, detail: str) -> fence_ktap.Result:
 	return fence_ktap.Result(fence_ktap.OK if ok else fence_ktap.NOT_OK, name, detail)
 
 
-def _ratio(logs: Logs, case: str, goal: int, notes: List[str]) -> fence_ktap.Result:
+def _figures(logs: Logs, case: str, notes: List[str]):
+	"""The min/median/max lines of CASE's ns_per_cycle; the series/base
+	ratios of min, median and max, or None without figures."""
 	b, s = logs.get('base', case, 'ns_per_cycle'), logs.get('series', case, 'ns_per_cycle')
 	if not b or not s:
-		return _result(False, case, 'no figures')
+		return None
 	bs, ss = stats(b), stats(s)
 	ratios = tuple(x / y for x, y in zip(ss, bs))
 	notes.append(f'{case} ns/cycle over {len(b)} rounds: base min {bs[0]:.0f} median '
@@ -114,6 +116,13 @@ def _ratio(logs: Logs, case: str, goal: int, notes: List[str]) -> fence_ktap.Res
 		     f'max {ss[2]:.0f}')
 	notes.append(f'{case} series/base: min {ratios[0]:.3f} median {ratios[1]:.3f} '
 		     f'max {ratios[2]:.3f}')
+	return ratios
+
+
+def _ratio(logs: Logs, case: str, goal: int, notes: List[str]) -> fence_ktap.Result:
+	ratios = _figures(logs, case, notes)
+	if ratios is None:
+		return _result(False, case, 'no figures')
 	return _result(ratios[1] * 1000 <= goal, case,
 		       f'series/base median ratio {ratios[1]:.3f} (goal <= {goal / 1000:.3f})')
 
@@ -137,10 +146,8 @@ def judge(logs: Logs, runs: int) -> Tuple[List[fence_ktap.Result], List[str]]:
 	g = _goal_or_fail(logs, 'attach_detach', 'attach_detach', 'median_ratio_permille_max', res)
 	if g is not None:
 		res.append(_ratio(logs, 'attach_detach', g, notes))
-	b, s = logs.get('base', 'add_remove', 'ns_per_cycle'), logs.get('series', 'add_remove', 'ns_per_cycle')
-	if b and s:
-		notes.append(f'add_remove series/base median ratio '
-			     f'{statistics.median(s) / statistics.median(b):.3f}: no goal, figure only')
+	if _figures(logs, 'add_remove', notes):
+		notes.append('add_remove: no goal, figure only')
 
 	sizes = sorted({c for t in TREES for c, _ in logs.figures[t] if c.startswith('group_attach_')},
 		       key=lambda c: int(c.rsplit('_', 1)[1]) if c.rsplit('_', 1)[1].isdigit() else 0)
