@@ -1,0 +1,532 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Unit tests of the iommu-fence harness, on the saved logs and
+disassemblies of test_data/ (as tools/testing/kunit/kunit_tool_test.py).
+
+  python3 harness/fence_tool_test.py           unittest's own output
+  python3 harness/fence_tool_test.py --ktap    KTAP through fence_ktap
+					       ('make harness-test')
+"""
+
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import fence  # noqa: E402
+import fence_arch  # noqa: E402
+import fence_bench  # noqa: E402
+import fence_bootlog  # noqa: E402
+import fence_fastpath  # noqa: E402
+import fence_ktap  # noqa: E402
+import fence_kunit  # noqa: E402
+import fence_patterns  # noqa: E402
+import fence_polarity  # noqa: E402
+
+DATA = os.path.join(HERE, 'test_data')
+
+
+def data(name: str) -> str:
+	with open(os.path.join(DATA, name), encoding='utf-8') as f:
+		return f.read()
+
+
+def judge(name, test='stress', rc=0, stopped=False, limit=376, secs=10):
+	return fence_bootlog.judge(data(name), test, rc, stopped, limit, secs)
+
+
+class PatternsTest(unittest.TestCase):
+	def test_every_pattern_is_a_report(self):
+		for p in fence_patterns.PATTERNS:
+			self.assertTrue(fence_patterns.is_report(f'[  1.0] x {p} y'), p)
+
+	def test_ordinary_lines_are_not(self):
+		for l in ('pci 0001:00:00.0: Adding to iommu group 0', 'ok 1 stress_unplug_race',
+			  'iommu-fence-boot: end rc=0', 'Lock dependency validator: Copyright'):
+			self.assertFalse(fence_patterns.is_report(l), l)
+
+	def test_first_report(self):
+		self.assertEqual(fence_patterns.first_report(['a', 'BUG: x', 'WARNING: y']), (1, 'BUG: x'))
+		self.assertIsNone(fence_patterns.first_report(['a', 'b']))
+
+
+class BootLogTest(unittest.TestCase):
+	def test_clean(self):
+		v = judge('boot-clean.log', stopped=True)
+		self.assertEqual(v.result, 'clean')
+		self.assertEqual(v.first, '')
+		self.assertIn('cycles=128', v.summary)
+		self.assertEqual(v.fields().split()[0], 'secs=10')
+
+	def test_clean_needs_the_end_marker_and_status_zero(self):
+		self.assertEqual(judge('boot-clean.log', rc=1).result, 'error')
+		log = data('boot-clean.log').replace('end rc=0', 'end rc=1')
+		v = fence_bootlog.judge(log, 'stress', 0, False, 10, 1)
+		self.assertEqual((v.result, v.error), ('error', 'iommu-fence-boot: end rc=1'))
+
+	def test_stopped_after_end_marker_counts_as_zero(self):
+		self.assertEqual(judge('boot-clean.log', rc=143, stopped=True).result, 'clean')
+
+	def test_base_report_and_cycle(self):
+		v = judge('boot-report-base.log', rc=0)
+		self.assertEqual(v.result, 'report')
+		self.assertEqual(v.cycle, 1)
+		self.assertTrue(v.first.startswith('WARNING: CPU: 1 PID: 43 at drivers/iommu/s390-iommu.c:82'))
+		self.assertIn('first="WARNING: CPU: 1', v.fields())
+
+	def test_lockdep_splat(self):
+		v = judge('boot-lockdep.log', stopped=True)
+		self.assertEqual(v.result, 'report')
+		self.assertEqual(v.first, 'possible circular locking dependency detected')
+		self.assertEqual(v.cycle, 2)
+
+	def test_report_beats_timeout_and_crash(self):
+		self.assertEqual(judge('boot-report-base.log', rc=124).result, 'report')
+		self.assertEqual(judge('boot-report-base.log', rc=139).result, 'report')
+
+	def test_hang(self):
+		for rc in (124, 137):
+			v = judge('boot-hang.log', rc=rc, limit=376)
+			self.assertEqual((v.result, v.limit, v.cycle), ('hang', 376, 3))
+			self.assertIn('limit=376', v.fields())
+
+	def test_qemu_crash(self):
+		v = judge('boot-qemu-crash.log', rc=139)
+		self.assertEqual((v.result, v.signal), ('qemu-crash', 11))
+		self.assertEqual(v.cycle, 3)
+
+	def test_no_end_marker_is_error(self):
+		v = judge('boot-qemu-crash.log', rc=0)
+		self.assertEqual((v.result, v.error), ('error', 'no end marker'))
+
+	def test_selftest_failed_case(self):
+		v = judge('selftest-failed.log', test='selftest', rc=0)
+		self.assertEqual(v.result, 'report')
+		s = v.selftest
+		self.assertEqual((s.passed, s.failed, s.skipped), (6, 1, 4))
+		self.assertEqual(s.failed_names, ['orphan.unset_container_enodev'])
+		self.assertIn('failed=orphan.unset_container_enodev', v.fields())
+
+	def test_selftest_failed_without_report_is_error(self):
+		log = '\n'.join(l for l in data('selftest-failed.log').split('\n')
+				if not fence_patterns.is_report(l))
+		log += '\niommu-fence-boot: end rc=1\n'
+		v = fence_bootlog.judge(log, 'selftest', 0, True, 300, 5)
+		self.assertEqual(v.result, 'error')
+		self.assertEqual(v.selftest.failed, 1)
+		# as bin/boot always did: a failed selftest counts as status 1
+		self.assertEqual(fence_bootlog.judge(log, 'selftest', 124, False, 300, 5).result, 'error')
+
+	def test_carriage_returns(self):
+		v = fence_bootlog.judge(data('boot-clean.log').replace('\n', '\r\n'), 'stress', 0, False, 9, 1)
+		self.assertEqual(v.result, 'clean')
+
+	def test_json_round_trip(self):
+		v = judge('selftest-failed.log', test='selftest')
+		w = fence_bootlog.BootVerdict.from_dict(json.loads(json.dumps(v.to_dict())))
+		self.assertEqual(v, w)
+		with self.assertRaises(fence_bootlog.BootLogError):
+			fence_bootlog.BootVerdict.from_dict({'result': 'fine', 'secs': 1})
+		with self.assertRaises(fence_bootlog.BootLogError):
+			fence_bootlog.BootVerdict.from_dict({'result': 'clean'})
+
+	def test_bad_input(self):
+		with self.assertRaises(fence_bootlog.BootLogError):
+			fence_bootlog.judge('', 'stress', 0, False, 0, 1)
+
+
+class PolarityTest(unittest.TestCase):
+	def test_series_must_be_clean(self):
+		self.assertTrue(fence_polarity.boot_cell('series', 'stress', judge('boot-clean.log'))[0])
+		for name, rc in (('boot-report-base.log', 0), ('boot-hang.log', 124),
+				 ('boot-qemu-crash.log', 139)):
+			self.assertFalse(fence_polarity.boot_cell('series', 'stress', judge(name, rc=rc))[0])
+
+	def test_base_must_report(self):
+		self.assertTrue(fence_polarity.boot_cell('base', 'stress', judge('boot-report-base.log'))[0])
+		ok, why = fence_polarity.boot_cell('base', 'stress', judge('boot-clean.log'))
+		self.assertFalse(ok)
+		self.assertIn('must end in a kernel report', why)
+		self.assertFalse(fence_polarity.boot_cell('base', 'stress', judge('boot-hang.log', rc=124))[0])
+
+	def test_base_selftest_red_by_failed_case(self):
+		log = '\n'.join(l for l in data('selftest-failed.log').split('\n')
+				if not fence_patterns.is_report(l))
+		v = fence_bootlog.judge(log, 'selftest', 0, True, 300, 5)
+		self.assertTrue(fence_polarity.boot_cell('base', 'selftest', v)[0])
+		# the same failed count does not make a stress cell red
+		self.assertFalse(fence_polarity.boot_cell('base', 'stress', v)[0])
+
+	def test_kunit_cases(self):
+		k = fence_polarity.kunit_case
+		self.assertTrue(k('series', 'iommu-fence-race', 'a', 'PASS')[0])
+		self.assertFalse(k('series', 'iommu-fence-sanity', 'a', 'FAIL')[0])
+		self.assertTrue(k('base', 'iommu-fence-race', 'a', 'FAIL')[0])
+		self.assertFalse(k('base', 'iommu-fence-race', 'a', 'PASS')[0])
+		self.assertTrue(k('base', 'iommu-fence-regression', 'a', 'PASS')[0])
+		self.assertFalse(k('base', 'iommu-fence-regression', 'a', 'FAIL')[0])
+		self.assertTrue(k('base', 'iommu-fence-sanity', 'a', 'PASS')[0])
+		self.assertFalse(k('base', 'iommu-fence-sanity', 'a', 'SKIP')[0])
+
+	def test_a_case_that_did_not_run_is_an_error(self):
+		for tree in fence_polarity.TREES:
+			self.assertFalse(fence_polarity.kunit_case(tree, 'iommu-fence-race', 'a', 'ERROR')[0])
+			self.assertFalse(fence_polarity.kunit_case(tree, 'iommu-fence-race', '', 'FAIL')[0])
+
+	def test_bad_input(self):
+		with self.assertRaises(fence_polarity.PolarityError):
+			fence_polarity.kunit_case('series', 'iommu-fence', 'a', 'PASS')
+		with self.assertRaises(fence_polarity.PolarityError):
+			fence_polarity.kunit_case('main', 'iommu-fence-race', 'a', 'PASS')
+		with self.assertRaises(fence_polarity.PolarityError):
+			fence_polarity.kunit_case('base', 'iommu-fence-race', 'a', 'MAYBE')
+
+
+class KunitTest(unittest.TestCase):
+	def statuses(self, tree, json_name, log='kunit-series.log'):
+		return [(r.status, r.name) for r in
+			fence_kunit.judge(tree, data(json_name), data(log) if log else None)]
+
+	def test_series_passes(self):
+		res = self.statuses('series', 'kunit-series.json')
+		self.assertEqual(len(res), 19)
+		self.assertTrue(all(s == 'ok' for s, _ in res), res)
+		self.assertEqual(res[-1][1], 'kernel-log-clean')
+
+	def test_base_polarity(self):
+		res = self.statuses('base', 'kunit-base.json')
+		self.assertEqual(len(res), 18)
+		self.assertTrue(all(s == 'ok' for s, _ in res), res)
+
+	def test_base_tree_on_series_results_fails(self):
+		res = self.statuses('base', 'kunit-series.json')
+		bad = [n for s, n in res if s != 'ok']
+		self.assertEqual(len(bad), 13)
+		self.assertTrue(all(n.startswith('iommu-fence-race.') for n in bad))
+
+	def test_one_failed_race_case(self):
+		res = self.statuses('series', 'kunit-series-race-failed.json')
+		self.assertEqual([n for s, n in res if s != 'ok'], ['iommu-fence-race.group_op_race'])
+
+	def test_crashed_case_and_missing_suite(self):
+		d = json.loads(data('kunit-base.json'))
+		d['sub_groups'][0]['test_cases'][0] = {'name': '', 'status': 'ERROR'}
+		del d['sub_groups'][2]
+		res = fence_kunit.judge('base', json.dumps(d), None)
+		bad = [(r.name, r.detail) for r in res if r.status != 'ok']
+		self.assertEqual(bad[0][0], 'iommu-fence-race.(unnamed)')
+		self.assertIn('did not run', bad[0][1])
+		self.assertEqual(bad[1], ('iommu-fence-sanity', 'suite did not run'))
+
+	def test_old_suite_name_is_no_class(self):
+		d = json.loads(data('kunit-series.json'))
+		d['sub_groups'][0]['name'] = 'iommu-fence'
+		res = fence_kunit.judge('series', json.dumps(d), data('kunit-series.log'))
+		self.assertIn('none of', [r for r in res if r.status != 'ok'][0].detail)
+
+	def test_log_outside_bracket_is_a_report(self):
+		log = data('kunit-series.log') + 'possible recursive locking detected\n'
+		res = fence_kunit.judge('series', data('kunit-series.json'), log)
+		self.assertEqual((res[-1].status, res[-1].detail),
+				 ('not ok', 'possible recursive locking detected'))
+
+	def test_bracket_must_hold_its_text(self):
+		log = data('kunit-series.log').replace('WARNING: CPU', 'W: CPU')
+		hits = fence_kunit.log_problems(log)
+		self.assertEqual(hits, ["expected report 'WARNING:' did not appear"])
+		self.assertEqual(fence_kunit.log_problems('iommu-fence-test: expected report begins: BUG:\n'),
+				 ['an expected report never ended'])
+		self.assertEqual(fence_kunit.judge('series', data('kunit-series.json'), None)[-1].detail,
+				 'no kernel log')
+
+	def test_bad_json(self):
+		with self.assertRaises(fence_kunit.KunitError):
+			fence_kunit.load('{')
+
+
+class KtapTest(unittest.TestCase):
+	RES = [fence_ktap.Result('ok', 'a', 'fine'), fence_ktap.Result('not ok', 'b', ''),
+	       fence_ktap.Result('skip', 'c', 'no cross compiler')]
+
+	def test_document(self):
+		self.assertEqual(fence_ktap.document(self.RES), [
+			'KTAP version 1', '1..3', 'ok 1 a # fine', 'not ok 2 b',
+			'ok 3 c # SKIP no cross compiler', '1 passed, 1 failed'])
+
+	def test_nested(self):
+		top = [fence_ktap.Result('ok', 'layer', 'time: 3s', subtests=self.RES[:1])]
+		self.assertEqual(fence_ktap.document(top), [
+			'KTAP version 1', '1..1', '    KTAP version 1', '    1..1', '    ok 1 a # fine',
+			'    # layer: pass:1 fail:0 skip:0 total:1', 'ok 1 layer # time: 3s',
+			'1 passed, 0 failed'])
+
+	def test_summary_exactly_once(self):
+		top = [fence_ktap.Result('ok', 'l', '', subtests=self.RES)] * 2
+		lines = fence_ktap.document(top)
+		self.assertEqual(sum(1 for l in lines if fence_ktap.SUMMARY.match(l)), 1)
+		self.assertTrue(fence_ktap.SUMMARY.match(lines[-1]))
+
+	def test_exit_status(self):
+		self.assertEqual(fence_ktap.exit_status(self.RES), 1)
+		self.assertEqual(fence_ktap.exit_status(self.RES[:1] + self.RES[2:]), 0)
+		self.assertEqual(fence_ktap.exit_status(self.RES[2:]), 1)
+		self.assertEqual(fence_ktap.exit_status([]), 1)
+
+	def test_read_results(self):
+		r = fence_ktap.read_results(['ok\tx\ty\tz\n', '\n', 'skip\tq\n'])
+		self.assertEqual([(x.status, x.name, x.detail) for x in r],
+				 [('ok', 'x', 'y z'), ('skip', 'q', '')])
+		for bad in ('ok x y', 'maybe\tx\ty', 'ok\t \ty'):
+			with self.assertRaises(fence_ktap.KtapError):
+				fence_ktap.read_results([bad])
+
+	def test_nest_filter(self):
+		self.assertEqual(fence_ktap.nest('3 passed, 1 failed\n', 'kunit'),
+				 '    # kunit: pass:3 fail:1')
+		self.assertEqual(fence_ktap.nest('ok 1 a\n'), '    ok 1 a')
+		self.assertEqual(fence_ktap.nest('\n'), '')
+
+	def test_cli_streaming_equals_document(self):
+		with tempfile.TemporaryDirectory() as d:
+			f = os.path.join(d, 'r')
+			with open(f, 'w') as fh:
+				fh.write('ok\ta\tfine\nnot ok\tb\n')
+			out = io.StringIO()
+			old, sys.stdout = sys.stdout, out
+			try:
+				rc = fence.main(['report', '--title', 't', f])
+				fence.main(['report', '--begin', '2'])
+				fence.main(['report', '--next', f])
+				rc2 = fence.main(['report', '--end', f])
+			finally:
+				sys.stdout = old
+		lines = out.getvalue().split('\n')
+		self.assertEqual((rc, rc2), (1, 1))
+		self.assertEqual(lines[:5], ['KTAP version 1', '1..2', 'ok 1 a # fine', 'not ok 2 b',
+					     '1 passed, 1 failed'])
+		self.assertEqual(lines[5:9], ['KTAP version 1', '1..2', 'not ok 2 b', '1 passed, 1 failed'])
+
+
+class BenchTest(unittest.TestCase):
+	def logs(self, edit=None):
+		logs = fence_bench.Logs()
+		for t in fence_bench.TREES:
+			text = data(f'bench/{t}-1.log')
+			if edit:
+				text = edit(t, text)
+			fence_bench.read_log(logs, t, 1, text, t)
+		return logs
+
+	def verdicts(self, edit=None):
+		res, _ = fence_bench.judge(self.logs(edit), 1)
+		return {r.name: (r.status, r.detail) for r in res}
+
+	def test_pair_passes(self):
+		v = self.verdicts()
+		self.assertTrue(all(s == 'ok' for s, _ in v.values()), v)
+		for n in ('attach_detach', 'group_attach_1', 'group_attach_8', 'group_attach_64',
+			  'release_bound 10 ms', 'release_bound 100 ms', 'scaling'):
+			self.assertIn(n, v)
+
+	def test_goal_comes_from_the_log(self):
+		# a goal of 950 permille makes the 0.973 ratio fail
+		tighter = ('attach_detach median_ratio_permille_max 1050',
+			   'attach_detach median_ratio_permille_max 950')
+		v = self.verdicts(lambda t, x: x.replace(*tighter))
+		self.assertEqual(v['attach_detach'][0], 'not ok')
+		self.assertEqual(v['control runs'][0], 'ok')
+		# the two logs disagree
+		v = self.verdicts(lambda t, x: x.replace(*tighter) if t == 'base' else x)
+		self.assertIn('another log says 950', v['control runs'][1])
+
+	def test_missing_goal_is_an_error(self):
+		v = self.verdicts(lambda t, x: x.replace('bench-goal release_hold', 'other'))
+		self.assertEqual(v['release_bound'],
+				 ('not ok', 'no "bench-goal release_hold after_op_us_max N" line in the logs'))
+		self.assertNotIn('release_bound 10 ms', v)
+
+	def test_group_attach_size_over_goal(self):
+		v = self.verdicts(lambda t, x: x.replace('group_attach_64 ns_per_cycle 5', 'group_attach_64 ns_per_cycle 6')
+				  if t == 'series' else x)
+		self.assertEqual(v['group_attach_64'][0], 'not ok')
+		self.assertEqual(v['group_attach_8'][0], 'ok')
+
+	def test_release_after_op_over_goal(self):
+		v = self.verdicts(lambda t, x: x.replace('after_op_us 3700', 'after_op_us 30000'))
+		self.assertEqual(v['release_bound 50 ms'][0], 'not ok')
+
+	def test_scaling(self):
+		v = self.verdicts(lambda t, x: x.replace('threads2_per_s 272190', 'threads2_per_s 200000'))
+		self.assertEqual(v['scaling'][0], 'not ok')
+
+	def test_report_or_failed_case_in_a_log(self):
+		v = self.verdicts(lambda t, x: x + 'BUG: KASAN: use-after-free\n    not ok 3 release_bound\n')
+		self.assertEqual(v['control runs'][0], 'not ok')
+		self.assertIn('case release_bound failed', v['control runs'][1])
+
+	def test_read_dir(self):
+		logs = fence_bench.read_dir(os.path.join(DATA, 'bench'), 2)
+		self.assertEqual(logs.problems, ['base run 2: no log', 'series run 2: no log'])
+
+
+def objects(side):
+	return fence_fastpath.Object(fence_fastpath.X86(), data(f'fastpath-{side}.syms'),
+				     data(f'fastpath-{side}.dump'), data(f'fastpath-{side}.dis'))
+
+
+class FastpathTest(unittest.TestCase):
+	def compare(self, names=('fast',), follow=True):
+		with tempfile.TemporaryDirectory() as d:
+			lst = {}
+			for side, name in (('base', 'base'), ('series', 'series')):
+				lst[side] = fence_fastpath.Listings(objects(name), [n.lstrip('?~') for n in names], follow)
+				fence_fastpath.save(d, side, 't.o', lst[side])
+			out, t = [], fence_fastpath.Tally()
+			fence_fastpath.compare_object('t.o', list(names), lst['base'], lst['series'], out, t, d)
+		return out, t
+
+	def test_one_constant_differs(self):
+		out, t = self.compare()
+		self.assertEqual((t.identical, t.different), (1, 1))
+		self.assertEqual(out[0], 'different fast (t.o)')
+		self.assertIn('lea 0x7(%rdx,%rax,1),%eax', '\n'.join(out))
+		self.assertRegex(out[-1], r'^identical helper(\.\w+\.N?\d*)? \(t\.o, \d+ insns\) # called from fast$')
+
+	def test_same_object_is_identical(self):
+		lst = fence_fastpath.Listings(objects('base'), ['fast'], True)
+		self.assertEqual(lst.text, fence_fastpath.Listings(objects('base'), ['fast'], True).text)
+		self.assertEqual(lst.caller['fast'], '-')
+		self.assertEqual(len(lst.queue), 2)
+
+	def test_no_callees(self):
+		out, t = self.compare(follow=False)
+		self.assertEqual((t.identical, t.different), (0, 1))
+
+	def test_normalisation(self):
+		text = '\n'.join(fence_fastpath.Listings(objects('base'), ['fast'], True).text['fast'])
+		self.assertIn('$LINE', text)		# __might_sleep()'s line argument
+		self.assertIn('"fast path"', text)	# the string by its text
+		self.assertIn('[R_X86_64_PC32 __UNIQUE_ID_ddebugN.N]', text)	# numbers of local names
+		self.assertIn('call [R_X86_64_PLT32 sink]', text)	# the relocation, not the field
+		self.assertNotRegex(text, r'^\s*[0-9a-f]+:')	# no address column
+
+	def test_spec_markers(self):
+		out, t = self.compare(('fast', '~gone', '?absent', 'needed'))
+		self.assertIn('skipped gone (t.o) # SKIP inlined', out)
+		self.assertIn('skipped absent (t.o) # SKIP not present', out)
+		self.assertIn('missing needed (t.o): in neither build', out)
+		self.assertEqual((t.missing, t.skipped), (1, 2))
+
+	def test_norm(self):
+		self.assertEqual(fence_fastpath.norm('foo.constprop.0 .LC12 __func__.3 __UNIQUE_ID_ddebug42'),
+				 'foo.constprop.N .LN __func__.N __UNIQUE_ID_ddebugN')
+
+	def test_parse_spec(self):
+		self.assertEqual(fence_fastpath.parse_spec('t.o fast;t.o read_other\nu.o ~x'),
+				 [('t.o', ['fast', 'read_other']), ('u.o', ['~x'])])
+
+	def test_errors(self):
+		with self.assertRaises(fence_fastpath.FastpathError):
+			fence_fastpath.run('arm64', '/nonexistent', '/nonexistent')
+		with self.assertRaises(fence_arch.ArchError):
+			fence_fastpath.run('sparc', '/nonexistent', '/nonexistent')
+		with self.assertRaises(fence_fastpath.FastpathError):
+			fence_fastpath.run('x86_64', '/nonexistent', '/nonexistent', tool='true')
+
+
+TOML = '''
+[x86_64]
+cross = ""
+debian = "amd64"
+defconfig = "x86_64_defconfig"
+iommu_kconfig = ["PCI"]
+objects = ["IOMMU_API:drivers/iommu/iommu.o"]
+fastpath = ["drivers/iommu/iommu.o iommu_map"]
+'''
+
+
+class ArchTest(unittest.TestCase):
+	def test_the_table(self):
+		a = fence_arch.load()
+		self.assertEqual(list(a), ['x86_64', 'arm64', 'arm', 's390'])
+		self.assertEqual([n for n, x in a.items() if x.boot], ['x86_64', 's390'])
+		self.assertTrue(a['s390'].fastpath and a['x86_64'].fastpath)
+
+	def test_unknown_arch(self):
+		with self.assertRaisesRegex(fence_arch.ArchError, 'unknown architecture "s390x"'):
+			fence_arch.get('s390x')
+
+	def test_malformed(self):
+		for bad, msg in ((TOML.replace('cross = ""', ''), 'missing "cross"'),
+				 (TOML.replace('debian = "amd64"', 'debian = 1'), 'want a str'),
+				 (TOML + 'colour = "red"\n', 'unknown key'),
+				 (TOML.replace('IOMMU_API:', 'IOMMU_API '), 'not SYMBOL:object'),
+				 (TOML.replace('["PCI"]', '[1]'), 'list of strings'),
+				 ('[x86_64\n', 'arches.toml'),
+				 ('x = 1\n', 'want a table')):
+			with self.assertRaisesRegex(fence_arch.ArchError, msg):
+				fence_arch.parse(bad)
+
+	def test_shell_quoting(self):
+		a = fence_arch.parse(TOML.replace('["PCI"]', '["PCI", "a b", "it\'s", "$(rm -rf /)"]'))['x86_64']
+		out = subprocess.run(['bash', '-c', fence_arch.shell(a) +
+				      'printf "%s|" "${IOMMU_KCONFIG[@]}"; echo "$CROSS."'],
+				     capture_output=True, text=True, check=True).stdout
+		self.assertEqual(out, "PCI|a b|it's|$(rm -rf /)|.\n")
+
+	def test_cli(self):
+		err = io.StringIO()
+		with contextlib.redirect_stderr(err):
+			self.assertEqual(fence.main(['arch', 'sparc']), 2)
+		self.assertEqual(err.getvalue().count('\n'), 1)
+
+
+class _Collect(unittest.TestResult):
+	"""Each test's outcome, for the KTAP report."""
+
+	def __init__(self):
+		super().__init__()
+		self.results = []
+
+	def _add(self, test, status, detail=''):
+		self.results.append(fence_ktap.Result(status, test.id().split('.', 1)[1], detail))
+
+	def addSuccess(self, test):
+		self._add(test, fence_ktap.OK)
+
+	def addFailure(self, test, err):
+		super().addFailure(test, err)
+		self._add(test, fence_ktap.NOT_OK, str(err[1]).split('\n')[0])
+
+	def addError(self, test, err):
+		super().addError(test, err)
+		self._add(test, fence_ktap.NOT_OK, f'{err[0].__name__}: {err[1]}'.split('\n')[0])
+
+	def addSkip(self, test, reason):
+		self._add(test, fence_ktap.SKIP, reason)
+
+
+def ktap_main() -> int:
+	start = time.time()
+	suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
+	res = _Collect()
+	suite.run(res)
+	for _, tb in res.failures + res.errors:
+		print('# ' + tb.rstrip().replace('\n', '\n# '))
+	print(f'# time: {time.time() - start:.1f}s')
+	fence_ktap.write(sys.stdout, fence_ktap.document(res.results, 'harness-test'))
+	return fence_ktap.exit_status(res.results)
+
+
+if __name__ == '__main__':
+	if sys.argv[1:] == ['--ktap']:
+		sys.exit(ktap_main())
+	unittest.main()
