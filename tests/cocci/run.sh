@@ -77,18 +77,14 @@ spatch_run() {
 	fi
 }
 
-passed=0
-failed=0
-n=0
-
-result() {	# result OK NAME [DETAILS FILE]
-	n=$((n + 1))
+RESULTS=$TMP/results
+: >"$RESULTS"
+result() {	# result OK NAME [DETAILS FILE]: a line for fence.py report
 	if [ "$1" = ok ]; then
-		passed=$((passed + 1))
-		echo "ok $n - $2"
+		printf 'ok\t%s\n' "$2" >>"$RESULTS"
 	else
-		failed=$((failed + 1))
-		echo "not ok $n - $2"
+		printf 'not ok\t%s\n' "$2" >>"$RESULTS"
+		echo "# not ok: $2"
 		if [ -n "${3:-}" ] && [ -s "$3" ]; then
 			sed -n '1,40s/^/#   /p' "$3"
 		fi
@@ -472,5 +468,4 @@ else
 	result ok "$msg"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+python3 "$TOP/harness/fence.py" report --title cocci-test "$RESULTS"
