@@ -16,7 +16,7 @@ into the document and the exit status.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, List, Optional, TextIO
 
 OK, NOT_OK, SKIP = 'ok', 'not ok', 'skip'
