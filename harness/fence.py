@@ -10,13 +10,15 @@ import json
 import os
 import sys
 
-import fence_arch
-import fence_bench
-import fence_bootlog
-import fence_fastpath
-import fence_ktap
-import fence_kunit
-import fence_polarity
+sys.dont_write_bytecode = True	# no __pycache__ in the clone
+
+import fence_arch  # noqa: E402
+import fence_bench  # noqa: E402
+import fence_bootlog  # noqa: E402
+import fence_fastpath  # noqa: E402
+import fence_ktap  # noqa: E402
+import fence_kunit  # noqa: E402
+import fence_polarity  # noqa: E402
 
 ERRORS = (fence_arch.ArchError, fence_bench.BenchError, fence_bootlog.BootLogError,
 	  fence_fastpath.FastpathError, fence_ktap.KtapError, fence_kunit.KunitError,

@@ -18,6 +18,7 @@ import tempfile
 import time
 import unittest
 
+sys.dont_write_bytecode = True	# no __pycache__ in the clone
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
