@@ -1,22 +1,30 @@
 # SPDX-License-Identifier: GPL-2.0
 """The verdict of one boot test (bin/boot) from its guest log.
 
-The guest's fence-boot prints "iommu-fence-boot: <phase> cycle N" before
-each plug cycle, one KTAP line "ok 1 NAME # key=value..." for its test (the
-VFIO selftests print one line per case instead) and last
-"iommu-fence-boot: end rc=N".  The verdict, in this order:
+The guest's /init (boot/init) prints "iommu-fence-boot: begin test=..."
+just before it starts the test: the start of the test.  fence-boot prints
+"iommu-fence-boot: <phase> cycle N" before each plug cycle, one KTAP line
+"ok 1 NAME # key=value..." for its test (the VFIO selftests print one line
+per case instead), and /init last "iommu-fence-boot: end rc=N".  The
+verdict, in this order:
 
-  report      a kernel report (fence_patterns) anywhere in the log
+  error       a kernel report before the test began (during the boot: the
+              run proves nothing on either tree), or no start at all with
+              a report; the error says so
+  report      a kernel report (fence_patterns) after the test began
   hang        QEMU was stopped by the timeout (exit status 124 or 137)
   qemu-crash  QEMU itself died by a signal (exit status > 128)
   clean       QEMU exited 0 (or was stopped by the harness after the end
-              marker), "end rc=0" and "ok 1" are in the log, and for the
-              selftests no case failed and one passed
+              marker), "end rc=0" and "ok 1" are in the log and, for
+              fence-boot, "ok 1" is not a SKIP (a skipped test proves
+              nothing); for the selftests no case failed and one passed
   error       anything else
 
-A selftest run with a failed case, or with no case that passed, counts
-as QEMU exit status 1 (so it is an error, not a hang or a crash, unless
-the log has a report).
+The start is the begin marker, or without one the first
+"iommu-fence-boot:" line or "TAP version"/"KTAP version" header; the
+test's KTAP lines are read only after it.  A selftest run with a failed case, or with
+no case that passed, counts as QEMU exit status 1 (so it is an error, not a
+hang or a crash, unless the log has a report).
 """
 
 import re
@@ -29,6 +37,10 @@ RESULTS = ('clean', 'report', 'hang', 'qemu-crash', 'error')
 CYCLE = re.compile(r'iommu-fence-boot: [a-z]* cycle ([0-9]+)')
 END_CLEAN = 'iommu-fence-boot: end rc=0'
 OK1 = re.compile(r'^(not )?ok 1 ')
+BEGIN = 'iommu-fence-boot: begin'
+START_MARK = 'iommu-fence-boot:'
+TAP_HEADER = re.compile(r'^K?TAP version ')
+EARLY_REPORT = 'a kernel report before the test began'
 
 
 class BootLogError(Exception):
@@ -124,6 +136,23 @@ def last_cycle(lines: List[str]) -> int:
 	return cycle
 
 
+def start(lines: List[str]) -> Optional[int]:
+	"""The index of the line where the guest's test begins, or None: /init's
+	begin marker; without it the first "iommu-fence-boot:" line or TAP
+	header (a boot-time KUnit run's header comes before the marker, so the
+	marker wins when there is one)."""
+	i = next((i for i, l in enumerate(lines) if BEGIN in l), None)
+	if i is None:
+		i = next((i for i, l in enumerate(lines)
+			  if START_MARK in l or TAP_HEADER.match(l)), None)
+	return i
+
+
+def skipped(ok1: str) -> bool:
+	"""Whether a KTAP test line is a SKIP."""
+	return re.match(r'ok [0-9]+ [^#]*# *SKIP', ok1) is not None
+
+
 def judge(log: str, test: str, qemu_rc: int, stopped: bool, limit: int,
 	  secs: int) -> BootVerdict:
 	"""The verdict of a boot log.  QEMU_RC is the exit status of
@@ -137,28 +166,41 @@ def judge(log: str, test: str, qemu_rc: int, stopped: bool, limit: int,
 	hit = fence_patterns.first_report(lines)
 	first = hit[1] if hit else ''
 	cycle = last_cycle(lines[:hit[0] + 1] if hit else lines)
+	begin = start(lines)
+	early = hit is not None and (begin is None or hit[0] < begin)
+	test_lines = lines[begin:] if begin is not None else []
 	selftest = None
-	summary = ''
+	summary = ok1 = ''
 	if test == 'selftest':
-		selftest = selftest_counts(lines)
+		selftest = selftest_counts(test_lines)
 		if selftest.failed or selftest.passed <= 0:
 			rc = 1
 	else:
-		ok1 = next((l for l in lines if OK1.match(l)), '')
+		ok1 = next((l for l in test_lines if OK1.match(l)), '')
 		summary = re.sub(r'^[^#]*# *', '', ok1, count=1)
 	v = BootVerdict(result='error', secs=secs, cycle=cycle, first=first,
 			summary=summary, selftest=selftest)
-	if first:
+	if early:
+		v.rc = rc
+		v.error = EARLY_REPORT if begin is not None else \
+			'a kernel report and no start of the test'
+	elif first:
 		v.result = 'report'
 	elif rc in (124, 137):
 		v.result, v.limit = 'hang', limit
 	elif rc > 128:
 		v.result, v.signal = 'qemu-crash', rc - 128
-	elif rc == 0 and END_CLEAN in lines and any(l.startswith('ok 1 ') for l in lines):
+	elif rc == 0 and END_CLEAN in lines and skipped(ok1):
+		v.rc = rc
+		v.error = 'the test was skipped: ' + ok1
+	elif rc == 0 and END_CLEAN in lines and any(l.startswith('ok 1 ') for l in test_lines):
 		v.result = 'clean'
 	else:
 		v.rc = rc
-		v.error = (next((l for l in lines if l.startswith('# error:')), '') or
+		v.error = (next((l for l in test_lines if l.startswith('# error:')), '') or
+			   ('no selftest case passed' if selftest and not selftest.failed and
+			    selftest.passed <= 0 else '') or
+			   ('no "ok 1" line' if rc == 0 and END_CLEAN in lines else '') or
 			   next((l for l in lines if 'end rc=' in l), '') or
 			   'no end marker')
 	return v

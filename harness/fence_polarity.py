@@ -3,8 +3,10 @@
 
   series  every boot cell is clean; every KUnit case passes.
   base    (the base plus only the test commits) every boot cell ends in a
-          kernel report, and a selftest cell may instead be red by a
-          failed case; every KUnit race case fails, every regression and
+          kernel report after the test began (fence_bootlog: a report
+          before is an error on either tree), and a selftest cell without
+          a report may instead be red by a failed case; a SKIP is never
+          red; every KUnit race case fails, every regression and
           sanity case passes (a regression case guards a behaviour the
           base has; a sanity case shows that the harness works, or the
           race cases could fail for the wrong reason).
@@ -41,6 +43,9 @@ def boot_cell(tree: str, test: str, v: fence_bootlog.BootVerdict) -> Tuple[bool,
 		return v.result == 'clean', v.result
 	if v.result == 'report':
 		return True, 'report, red as expected'
+	if v.first:
+		# a report the verdict did not count (before the test began)
+		return False, f'{v.result}: {v.error or "a report outside the test"}'
 	if test == 'selftest' and v.selftest and v.selftest.failed > 0:
 		return True, f'{v.result}, red as expected: a case failed'
 	return False, f'{v.result}: the base must end in a kernel report'

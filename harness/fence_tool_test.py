@@ -126,6 +126,81 @@ class BootLogTest(unittest.TestCase):
 		# as bin/boot always did: a failed selftest counts as status 1
 		self.assertEqual(fence_bootlog.judge(log, 'selftest', 124, False, 300, 5).result, 'error')
 
+	BOOT_WARNING = ('WARNING: CPU: 0 PID: 1 at drivers/pci/probe.c:2310 '
+			'pci_device_add+0x2a/0x1c0')
+
+	def test_skipped_test_is_no_clean_run(self):
+		log = data('boot-clean.log').replace('ok 1 stress_unplug_race #',
+						     'ok 1 stress_unplug_race # SKIP no stress client;')
+		v = fence_bootlog.judge(log, 'stress', 0, True, 300, 5)
+		self.assertEqual(v.result, 'error')
+		self.assertTrue(v.error.startswith('the test was skipped: ok 1 stress_unplug_race # SKIP'),
+				v.error)
+		for tree in fence_polarity.TREES:
+			self.assertFalse(fence_polarity.boot_cell(tree, 'stress', v)[0], tree)
+
+	def test_clean_needs_ok_1(self):
+		log = data('boot-clean.log').replace('ok 1 stress_unplug_race', '# stress_unplug_race')
+		v = fence_bootlog.judge(log, 'stress', 0, True, 300, 5)
+		self.assertEqual((v.result, v.error), ('error', 'no "ok 1" line'))
+		# an "ok 1" before the test began (a boot-time KUnit run) is not the test's
+		log = 'ok 1 some_boot_kunit_suite\n' + log
+		self.assertEqual(fence_bootlog.judge(log, 'stress', 0, True, 300, 5).result, 'error')
+
+	def test_selftest_needs_a_pass(self):
+		log = '\n'.join(['iommu-fence-boot: begin test=selftest', 'TAP version 13', '1..2',
+				 'ok 1 orphan.a # SKIP VFIO_FENCE_DEV not set',
+				 'ok 2 orphan.b # SKIP VFIO_FENCE_DEV not set',
+				 '# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:2 error:0',
+				 'iommu-fence-boot: end rc=0', ''])
+		v = fence_bootlog.judge(log, 'selftest', 0, True, 300, 5)
+		self.assertEqual((v.result, v.error), ('error', 'no selftest case passed'))
+		self.assertEqual((v.selftest.passed, v.selftest.skipped), (0, 2))
+		self.assertTrue(fence_bootlog.judge(log.replace('ok 2 orphan.b # SKIP', 'ok 2 orphan.b #'),
+						    'selftest', 0, True, 300, 5).result == 'clean')
+
+	def test_report_before_the_test_began(self):
+		# a WARNING during the boot, before /init's begin marker
+		lines = data('boot-clean.log').split('\n')
+		log = '\n'.join([self.BOOT_WARNING] + lines)
+		v = fence_bootlog.judge(log, 'stress', 0, True, 300, 5)
+		self.assertEqual((v.result, v.error, v.first, v.cycle),
+				 ('error', fence_bootlog.EARLY_REPORT, self.BOOT_WARNING, 0))
+		self.assertIn(f'error="{fence_bootlog.EARLY_REPORT}"', v.fields())
+		for tree in fence_polarity.TREES:
+			ok, why = fence_polarity.boot_cell(tree, 'stress', v)
+			self.assertFalse(ok, tree)
+		self.assertIn('before the test began', why)
+		# also when the test then reports too: the base is not red by it
+		log = self.BOOT_WARNING + '\n' + data('boot-report-base.log')
+		v = fence_bootlog.judge(log, 'stress', 0, True, 300, 5)
+		self.assertEqual((v.result, v.error), ('error', fence_bootlog.EARLY_REPORT))
+		self.assertFalse(fence_polarity.boot_cell('base', 'stress', v)[0])
+
+	def test_report_before_a_failed_selftest_is_no_red_base(self):
+		log = '\n'.join(l for l in data('selftest-failed.log').split('\n')
+				if not fence_patterns.is_report(l))
+		v = fence_bootlog.judge(self.BOOT_WARNING + '\n' + log, 'selftest', 0, True, 300, 5)
+		self.assertEqual((v.result, v.selftest.failed), ('error', 1))
+		self.assertFalse(fence_polarity.boot_cell('base', 'selftest', v)[0])
+
+	def test_report_without_a_start_is_an_error(self):
+		v = fence_bootlog.judge('Linux version 6.1.0\n' + self.BOOT_WARNING + '\nKernel panic - not syncing: x\n',
+					'stress', 124, False, 300, 5)
+		self.assertEqual((v.result, v.error), ('error', 'a kernel report and no start of the test'))
+
+	def test_start(self):
+		self.assertEqual(fence_bootlog.start(data('boot-clean.log').split('\n')), 1)
+		# without the begin marker: the selftest's header
+		self.assertEqual(fence_bootlog.start(['a', 'b', 'TAP version 13', 'iommu-fence-boot: end rc=0']), 2)
+		self.assertEqual(fence_bootlog.start(['KTAP version 1', 'iommu-fence-boot: begin test=x']), 1)
+		self.assertEqual(fence_bootlog.start(['a', 'KTAP version 1']), 1)
+		self.assertIsNone(fence_bootlog.start(['a', '    KTAP version 1']))
+		# a report on the base during the selftest (no cycle lines: cycle 0) stays red
+		v = judge('selftest-failed.log', test='selftest')
+		self.assertEqual((v.result, v.cycle), ('report', 0))
+		self.assertTrue(fence_polarity.boot_cell('base', 'selftest', v)[0])
+
 	def test_carriage_returns(self):
 		v = fence_bootlog.judge(data('boot-clean.log').replace('\n', '\r\n'), 'stress', 0, False, 9, 1)
 		self.assertEqual(v.result, 'clean')
