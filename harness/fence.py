@@ -122,6 +122,16 @@ def cmd_kunit(args) -> int:
 	return fence_ktap.exit_status(results)
 
 
+def cmd_mutant(args) -> int:
+	"""A mutant's result line from kunit.py's JSON of its run."""
+	text = _read(args.json) if os.path.exists(args.json) else None
+	ok, why = fence_kunit.mutant_verdict(text, fence_kunit.killer_names(args.killers))
+	if not ok and args.log:
+		why += f'; log {args.log}'
+	print(f'{fence_ktap.OK if ok else fence_ktap.NOT_OK}\t{args.name}\t{why}')
+	return 0 if ok else 1
+
+
 def cmd_bench(args) -> int:
 	if args.runs < 1:
 		raise UsageError('bench: RUNS must be positive')
@@ -195,6 +205,14 @@ def main(argv=None) -> int:
 	k.add_argument('log')
 	k.add_argument('--title', default='kunit')
 	k.set_defaults(func=cmd_kunit)
+
+	m = sub.add_parser('mutant', help="a mutant's result line (STATUS<TAB>NAME<TAB>DETAIL) "
+			   "from kunit.py's JSON; exit 0 if its killers killed it")
+	m.add_argument('json', help="kunit.py's --json file (absent: the kernel did not build)")
+	m.add_argument('--name', required=True)
+	m.add_argument('--killers', required=True, help='the cases of its "Killed by:" line')
+	m.add_argument('--log', default='', help='named in the detail when it is not killed')
+	m.set_defaults(func=cmd_mutant)
 
 	j = sub.add_parser('bench', help='judge the bench logs DIR/{base,series}-R.log')
 	j.add_argument('dir')

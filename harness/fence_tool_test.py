@@ -328,6 +328,90 @@ class KunitTest(unittest.TestCase):
 			fence_kunit.load('{')
 
 
+class MutantTest(unittest.TestCase):
+	"""mutant-*.json: kunit.py parse --json of small KTAP logs: crash (race
+	suite of 3 cases: attach_race ok, detach_race not ok, the kernel dies
+	in the third; 2 more suites planned), first (the kernel dies before
+	the race suite's first case), skip (detach_race SKIPs)."""
+
+	def verdict(self, name, *killers):
+		return fence_kunit.mutant_verdict(data(name), list(killers))
+
+	def test_killed_by_a_failed_case(self):
+		self.assertEqual(self.verdict('kunit-series-race-failed.json', 'group_op_race'),
+				 (True, 'killed by group_op_race(FAIL)'))
+		self.assertEqual(self.verdict('kunit-series-race-failed.json', 'iommu-fence-race.group_op_race'),
+				 (True, 'killed by iommu-fence-race.group_op_race(FAIL)'))
+
+	def test_a_passing_killer_survives(self):
+		self.assertEqual(self.verdict('kunit-series-race-failed.json', 'group_op_race', 'attach_race'),
+				 (False, 'survives attach_race'))
+		self.assertFalse(self.verdict('kunit-series.json', 'group_op_race')[0])
+
+	def test_an_unknown_killer_is_an_error(self):
+		ok, why = self.verdict('kunit-series-race-failed.json', 'group_op_race', 'no_such_case')
+		self.assertFalse(ok)
+		self.assertIn('no_such_case is no case of the run', why)
+		# a case of another suite, named with the wrong suite
+		self.assertFalse(self.verdict('kunit-series-race-failed.json',
+					      'iommu-fence-regression.group_op_race')[0])
+		# an unnamed case that has a status is no sign of a crash
+		d = json.loads(data('kunit-series-race-failed.json'))
+		d['sub_groups'][0]['test_cases'].append({'name': '', 'status': 'FAIL'})
+		self.assertFalse(fence_kunit.mutant_verdict(json.dumps(d), ['no_such_case'])[0])
+
+	def test_skip_is_no_kill(self):
+		self.assertEqual(self.verdict('mutant-skip.json', 'detach_race'),
+				 (False, 'detach_race skipped: a skip is not a kill'))
+
+	def test_crash_shown_by_the_json(self):
+		ok, why = self.verdict('mutant-crash.json', 'detach_race', 'group_op_race')
+		self.assertTrue(ok, why)
+		self.assertIn('group_op_race(the kernel crashed before it ran: iommu-fence-race, '
+			      '2 suite(s) that never started)', why)
+		self.assertEqual(self.verdict('mutant-crash.json', 'iommu-fence-race.group_op_race'),
+				 (True, 'killed by iommu-fence-race.group_op_race(the kernel crashed '
+				  'in iommu-fence-race before it ran)'))
+		self.assertEqual(self.verdict('mutant-crash.json', 'iommu-fence-sanity.sanity_lifecycle'),
+				 (True, 'killed by iommu-fence-sanity.sanity_lifecycle(the kernel crashed '
+				  'before iommu-fence-sanity started)'))
+		self.assertTrue(self.verdict('mutant-first.json', 'iommu-fence-race.attach_race')[0])
+		# a case that ran before the crash and passed still survives
+		self.assertFalse(self.verdict('mutant-crash.json', 'attach_race')[0])
+
+	def test_no_results(self):
+		self.assertEqual(fence_kunit.mutant_verdict(None, ['a']),
+				 (False, 'no results: the kernel did not build'))
+		self.assertFalse(fence_kunit.mutant_verdict('{', ['a'])[0])
+		self.assertEqual(fence_kunit.mutant_verdict('{"name": "KUnit Test Group", "sub_groups": [], '
+							     '"test_cases": []}', ['a']),
+				 (False, 'no case ran'))
+		self.assertFalse(self.verdict('kunit-series-race-failed.json')[0])
+
+	def test_ambiguous_name(self):
+		d = json.loads(data('kunit-series-race-failed.json'))
+		d['sub_groups'][1]['test_cases'].append({'name': 'group_op_race', 'status': 'FAIL'})
+		ok, why = fence_kunit.mutant_verdict(json.dumps(d), ['group_op_race'])
+		self.assertFalse(ok)
+		self.assertIn('write SUITE.group_op_race', why)
+		self.assertTrue(fence_kunit.mutant_verdict(json.dumps(d), ['iommu-fence-race.group_op_race'])[0])
+
+	def test_killer_names(self):
+		self.assertEqual(fence_kunit.killer_names(' a, b  c\t'), ['a', 'b', 'c'])
+
+	def test_cli(self):
+		out = io.StringIO()
+		with contextlib.redirect_stdout(out):
+			rc = fence.main(['mutant', '--name', 'm', '--killers', 'detach_race',
+					 '--log', 'build/m.log', os.path.join(DATA, 'mutant-skip.json')])
+			rc2 = fence.main(['mutant', '--name', 'm', '--killers', 'group_op_race',
+					  os.path.join(DATA, 'kunit-series-race-failed.json')])
+		self.assertEqual((rc, rc2), (1, 0))
+		self.assertEqual(out.getvalue().split('\n')[:2], [
+			'not ok\tm\tdetach_race skipped: a skip is not a kill; log build/m.log',
+			'ok\tm\tkilled by group_op_race(FAIL)'])
+
+
 class KtapTest(unittest.TestCase):
 	RES = [fence_ktap.Result('ok', 'a', 'fine'), fence_ktap.Result('not ok', 'b', ''),
 	       fence_ktap.Result('skip', 'c', 'no cross compiler')]
