@@ -32,7 +32,9 @@ Output, one line per function: "identical FUNC (OBJ, N insns)", "different
 FUNC (OBJ)" and at most 20 lines of unified diff, "missing FUNC (OBJ): ..."
 when one side lacks it, "skipped FUNC (OBJ) # SKIP inlined|not present"; a
 callee's line ends in "# called from CALLER".  Then "fastpath ARCH: N
-identical, N different" (", N missing, N skipped" when non-zero).  The
+identical, N different" (", N missing, N skipped" when non-zero, ": nothing
+compared" when no function was); it passes when nothing differs or is
+missing and at least one function is identical.  The
 listings are kept in OUT/{base,series}/OBJ/FUNC.s when an OUT is given.
 """
 
@@ -515,6 +517,21 @@ class Tally:
 	missing: int = 0
 	skipped: int = 0
 
+	def passed(self) -> bool:
+		"""Nothing differs or is missing, and something was compared: a
+		run in which every function was skipped proves nothing."""
+		return self.identical > 0 and self.different == 0 and self.missing == 0
+
+	def summary(self, arch: str) -> str:
+		extra = ''
+		if self.missing:
+			extra += f', {self.missing} missing'
+		if self.skipped:
+			extra += f', {self.skipped} skipped'
+		if self.identical + self.different == 0:
+			extra += ': nothing compared'
+		return f'fastpath {arch}: {self.identical} identical, {self.different} different{extra}'
+
 
 def diff_lines(b_path: str, s_path: str) -> List[str]:
 	"""At most 20 lines of GNU diff -U2 of two listings, indented."""
@@ -656,10 +673,5 @@ def run(arch: str, base_dir: str, series_dir: str, spec: Optional[str] = None,
 	finally:
 		if scratch:
 			shutil.rmtree(scratch, ignore_errors=True)
-	extra = ''
-	if t.missing:
-		extra += f', {t.missing} missing'
-	if t.skipped:
-		extra += f', {t.skipped} skipped'
-	lines.append(f'fastpath {arch}: {t.identical} identical, {t.different} different{extra}')
-	return lines, t.different == 0 and t.missing == 0
+	lines.append(t.summary(arch))
+	return lines, t.passed()

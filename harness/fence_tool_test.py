@@ -585,6 +585,22 @@ class FastpathTest(unittest.TestCase):
 		self.assertIn('missing needed (t.o): in neither build', out)
 		self.assertEqual((t.missing, t.skipped), (1, 2))
 
+	def test_everything_skipped_fails(self):
+		out, t = self.compare(('~gone', '?absent'), follow=False)
+		self.assertEqual((t.identical, t.different, t.skipped), (0, 0, 2))
+		self.assertFalse(t.passed())
+		self.assertEqual(t.summary('x86_64'),
+				 'fastpath x86_64: 0 identical, 0 different, 2 skipped: nothing compared')
+
+	def test_verdict(self):
+		self.assertTrue(fence_fastpath.Tally(identical=1, skipped=5).passed())
+		for t in (fence_fastpath.Tally(), fence_fastpath.Tally(identical=3, different=1),
+			  fence_fastpath.Tally(identical=3, missing=1)):
+			self.assertFalse(t.passed(), t)
+		out, t = self.compare()
+		self.assertFalse(t.passed())
+		self.assertEqual(t.summary('x86_64'), 'fastpath x86_64: 1 identical, 1 different')
+
 	def test_norm(self):
 		self.assertEqual(fence_fastpath.norm('foo.constprop.0 .LC12 __func__.3 __UNIQUE_ID_ddebug42'),
 				 'foo.constprop.N .LN __func__.N __UNIQUE_ID_ddebugN')
