@@ -1,97 +1,179 @@
 # SPDX-License-Identifier: GPL-2.0
-# The one kernel per architecture and commit: allnoconfig plus
-# boot/config.common, boot/config.<arch> and boot/config.tests, built out
-# of tree with ccache.  series-check builds every commit of the series with
-# it and the boot tests boot it, so each commit is built once per
-# architecture and 'make check' shares the builds between its layers.
-# Sourced after lib.sh, never run; bin/kernel is the command.
+# shellcheck shell=bash
+# The fragment lists below are space-separated paths under the clone,
+# split on purpose:
+# shellcheck disable=SC2086,SC2046
 #
-# Every commit of one architecture is built in one source worktree,
-# build/wt/kernel-<arch>, and one build dir, build/kernel/<arch>: moving
-# the worktree from commit to commit rebuilds only what changed, and the
-# same source and build paths keep every object in ccache.  The boot image
-# of each commit built is kept as build/kernel/images/<arch>-<commit>-
-# <config hash>.img with its build log (.log), the newest KERNEL_KEEP (4)
-# per architecture.
+# Kernel builds, for every tool that builds one.  Sourced after lib.sh,
+# never run; bin/kernel is the command for one commit's kernel.
+#
+# The facts per architecture are harness/arches.toml's, read here and
+# nowhere else in bash (arch_load, arch_facts).  Two kinds of config:
+#
+#   the one kernel per architecture and commit: allnoconfig plus
+#   boot/config.common, boot/config.<arch> and boot/config.tests.
+#   series-check builds every commit of the series with it and the boot
+#   tests boot it, so 'make check' builds each commit once per
+#   architecture.  All commits of one architecture are built in one
+#   source worktree, build/wt/kernel-<arch>, and one build dir,
+#   build/kernel/<arch> (under a lock): moving the worktree from commit to
+#   commit rebuilds only what changed, and the same paths keep every
+#   object in ccache.  The boot image of each commit built is kept as
+#   build/kernel/images/<arch>-<commit>-<stamp>.img with its build log
+#   (.log), the newest KERNEL_KEEP (4) per architecture;
+#
+#   defconfig plus the architecture's IOMMU options (arch_configure):
+#   compile-drivers and sparse-gate, which cover every driver.
+#
+# bench's minimal kernels are allnoconfig plus tests/build/ (min_config).
 
 JOBS=${JOBS:-2}
-KERNEL_FRAGMENTS=(common "@ARCH@" tests)
 
-# kernel_arch ARCH: the architecture's facts (harness/arches.toml) as
-# shell variables; it must be one that boots here.
-kernel_arch() {
+# arch_load ARCH: the architecture's facts as shell variables (KARCH,
+# CROSS, DEBIAN_ARCH, DEFCONFIG, IOMMU_KCONFIG, OBJECTS, FASTPATH, BOOTS,
+# and for one that boots QEMU, MACHINE, IMAGE, CONSOLE, APPEND,
+# QEMU_DEVICES, BUSYBOX, DEV, OTHER, MULTI, PLUG).  Exits on an unknown
+# ARCH, with the table's one-line error.
+arch_load() {
 	local facts
 	facts=$(python3 "$TOP/harness/fence.py" arch "$1") || exit 1
 	eval "$facts"
-	[ "$BOOTS" = 1 ] || die "architecture '$1' has no boot kernel in harness/arches.toml"
 }
 
-kernel_make() {
-	make -C "$KSRC" O="$KOUT" ARCH="$KARCH" CROSS_COMPILE="$CROSS" \
-		CC="ccache ${CROSS}gcc" -j"$JOBS" "$@"
+# arch_facts ARCH NAME: one fact, an array one element a line.
+arch_facts() {
+	(
+		arch_load "$1"
+		local -n fact=$2
+		printf '%s\n' "${fact[@]}"
+	)
 }
 
-# kernel_fragments: the config fragment files, in order.
-kernel_fragments() {
-	local f
-	for f in "${KERNEL_FRAGMENTS[@]}"; do
-		echo "$TOP/boot/config.${f/@ARCH@/$KARCH}"
-	done
+# The architectures of the table, one a line; --boot: those that boot here.
+arch_list() { python3 "$TOP/harness/fence.py" arch --list "$@" | tr ' ' '\n'; }
+
+# kmake SRC OUT ARCH ARGS...: make in source tree SRC, out of tree in OUT.
+kmake() {
+	local src=$1 out=$2 a=$3 cross
+	shift 3
+	cross=$(arch_facts "$a" CROSS)
+	make -C "$src" O="$out" ARCH="$a" CROSS_COMPILE="$cross" \
+		CC="ccache ${cross}gcc" -j"$JOBS" "$@"
 }
 
-# kernel_config: configure $KOUT for the commit checked out in $KSRC.
-# Every option of config.common and config.<arch> must stick; one of
-# config.tests only where the commit's Kconfig defines its symbol.
-kernel_config() {
-	local line sym missing=""
-	cat $(kernel_fragments) >"$KOUT/.fragment"
-	kernel_make -s KCONFIG_ALLCONFIG="$KOUT/.fragment" allnoconfig \
-		>"$KOUT/.config.log" 2>&1 || { echo "allnoconfig failed"; return 1; }
+# stick OUT REQUIRED OPTIONAL SRC: the options of the fragment files
+# REQUIRED (space-separated) must be in OUT/.config as written; those of
+# OPTIONAL only where SRC's Kconfig defines the symbol (the series' test
+# code, absent before the commit that adds it).  Prints what did not stick.
+stick() {
+	local out=$1 req=$2 opt=$3 src=$4 line sym missing=""
 	while read -r line; do
-		grep -qxF "$line" "$KOUT/.config" || missing+=" $line"
-	done < <(grep -h -e '^CONFIG_' -e '^# CONFIG_.* is not set$' \
-		"$TOP/boot/config.common" "$TOP/boot/config.$KARCH")
+		grep -qxF "$line" "$out/.config" || missing+=" $line"
+	done < <(cat $req /dev/null | grep -e '^CONFIG_' -e '^# CONFIG_.* is not set$')
 	while read -r line; do
 		sym=$(sed -E 's/^(# )?CONFIG_([A-Za-z0-9_]+).*/\2/' <<<"$line")
-		git -C "$KSRC" grep -q -e "^config $sym$" -- '*Kconfig*' || continue
-		grep -qxF "$line" "$KOUT/.config" || missing+=" $line"
-	done < <(grep -h -e '^CONFIG_' -e '^# CONFIG_.* is not set$' "$TOP/boot/config.tests")
+		git -C "$src" grep -q -E -e "^(menu)?config $sym\$" -- '*Kconfig*' || continue
+		grep -qxF "$line" "$out/.config" || missing+=" $line"
+	done < <(cat $opt /dev/null | grep -e '^CONFIG_' -e '^# CONFIG_.* is not set$')
 	[ -z "$missing" ] || { echo "options did not stick (a dependency is missing):$missing"; return 1; }
 }
 
-# kernel_stamp: what a build depends on besides the commit.
-kernel_stamp() {
-	{ cat $(kernel_fragments); "${CROSS}gcc" -dumpfullversion; } | sha256sum | cut -c1-16
+# min_config SRC OUT ARCH REQUIRED [OPTIONAL]: allnoconfig plus the
+# fragment files (KCONFIG_ALLCONFIG), checked by stick.
+min_config() {
+	local src=$1 out=$2 a=$3 req=$4 opt=${5:-}
+	mkdir -p "$out"
+	cat $req $opt /dev/null >"$out/.fragment"
+	kmake "$src" "$out" "$a" -s KCONFIG_ALLCONFIG="$out/.fragment" allnoconfig \
+		>"$out/.config.log" 2>&1 || { echo "allnoconfig failed, see $out/.config.log"; return 1; }
+	stick "$out" "$req" "$opt" "$src"
 }
 
-# kernel_build ARCH REF: build REF's kernel for ARCH; on success print the
-# path of its boot image, else one line saying why and fail.
+# Options every defconfig-based kernel gets: lockdep makes
+# iommu_fence_assert_held() the real out-of-line call rather than an empty
+# inline; VFIO is the other user of the group ops, which sparse checks.
+COMMON_OPTS="DEBUG_KERNEL PROVE_LOCKING VFIO VFIO_PCI"
+
+# arch_configure SRC DIR ARCH: defconfig plus COMMON_OPTS and the table's
+# iommu_kconfig, unless DIR's stamp says it is configured so already.
+arch_configure() {
+	local src=$1 dir=$2 a=$3 opts o stamp defconfig args=()
+	defconfig=$(arch_facts "$a" DEFCONFIG)
+	opts="$COMMON_OPTS $(arch_facts "$a" IOMMU_KCONFIG | tr '\n' ' ')"
+	stamp="defconfig=$defconfig opts=$opts gcc=$("$(arch_facts "$a" CROSS)gcc" -dumpfullversion)"
+	if [ -f "$dir/.config" ] && [ -f "$dir/.iommu-fence.stamp" ] &&
+		[ "$(cat "$dir/.iommu-fence.stamp")" = "$stamp" ]; then
+		return 0
+	fi
+	mkdir -p "$dir"
+	rm -f "$dir/.iommu-fence.stamp"
+	kmake "$src" "$dir" "$a" "$defconfig" >"$dir/config.log" 2>&1 || return 1
+	for o in $opts; do
+		args+=(-e "$o")
+	done
+	"$src/scripts/config" --file "$dir/.config" "${args[@]}"
+	kmake "$src" "$dir" "$a" olddefconfig >>"$dir/config.log" 2>&1 || return 1
+	echo "$stamp" >"$dir/.iommu-fence.stamp"
+}
+
+# The one kernel's fragments: REQUIRED and OPTIONAL for min_config.
+kernel_required() { echo "$TOP/boot/config.common $TOP/boot/config.$1"; }
+kernel_optional() { echo "$TOP/boot/config.tests"; }
+
+# kernel_stamp ARCH: what a build depends on besides the commit: the
+# fragments, this file, the compiler and the binutils.
+kernel_stamp() {
+	local cross
+	cross=$(arch_facts "$1" CROSS)
+	cat $(kernel_required "$1") $(kernel_optional "$1") "${BASH_SOURCE[0]}" |
+		cat - <("${cross}gcc" -dumpfullversion) <("${cross}ld" --version | head -n 1) |
+		sha256sum | cut -c1-16
+}
+
+# kernel_build ARCH REF [--force]: build REF's kernel for ARCH; on success
+# print the path of its boot image, else one line saying why and fail.
+# An image kept from an earlier build of the same commit and stamp is
+# reused, unless --force: series-check walks the series commit by commit
+# and needs the build dir at each of them (which files changed, and the
+# compiler's warnings for them, are read from that build).
 kernel_build() {
-	local arch=$1 ref=$2 sha store keep=${KERNEL_KEEP:-4} msg f
-	kernel_arch "$arch"
+	local arch=$1 ref=$2 force=${3:-} sha store keep=${KERNEL_KEEP:-4} f src out image
+	image=$(arch_facts "$arch" IMAGE)
+	[ -n "$image" ] || { echo "architecture '$arch' has no boot kernel in harness/arches.toml"; return 1; }
 	sha=$(git -C "$TREE" rev-parse -q --verify "$ref^{commit}") ||
 		{ echo "no commit '$ref' in build/linux"; return 1; }
-	KSRC=$BUILD/wt/kernel-$arch
-	KOUT=$BUILD/kernel/$arch
-	store=$BUILD/kernel/images/$arch-$sha-$(kernel_stamp).img
-	if [ -f "$store" ]; then
+	src=$BUILD/wt/kernel-$arch
+	out=$BUILD/kernel/$arch
+	store=$BUILD/kernel/images/$arch-$sha-$(kernel_stamp "$arch").img
+	if [ -f "$store" ] && [ "$force" != --force ]; then
 		touch "$store"
 		echo "$store"
 		return 0
 	fi
-	mkdir -p "$KOUT" "$BUILD/kernel/images"
-	(test_worktree "$sha" "$KSRC") >/dev/null || { echo "cannot check out $ref"; return 1; }
-	msg=$(kernel_config) || { echo "config: $msg"; return 1; }
-	if ! kernel_make -s "$(basename "$IMAGE")" >"$KOUT/.build.log" 2>&1; then
-		echo "build failed: $(grep -m1 -E 'error|Error' "$KOUT/.build.log")"
-		return 1
+	mkdir -p "$out" "$BUILD/kernel/images"
+	# One build of an architecture at a time: the worktree and the build
+	# dir are shared, and a second make moving them would store a wrong image.
+	exec {lock}>"$BUILD/kernel/$arch.lock"
+	flock "$lock"
+	rm -f "$out/.iommu-fence.built"
+	if ! (test_worktree "$sha" "$src") >/dev/null 2>&1; then
+		echo "cannot check out $ref in ${src#"$TOP"/}"
+	elif ! f=$(min_config "$src" "$out" "$arch" "$(kernel_required "$arch")" \
+		"$(kernel_optional "$arch")"); then
+		echo "config: $f"
+	elif ! kmake "$src" "$out" "$arch" -s "$(basename "$image")" >"$out/.build.log" 2>&1; then
+		f=$(grep -m1 -E 'error|Error' "$out/.build.log" || tail -n 1 "$out/.build.log")
+		echo "build failed, see ${out#"$TOP"/}/.build.log: $f"
+	else
+		echo "$sha" >"$out/.iommu-fence.built"
+		cp "$out/.build.log" "${store%.img}.log"
+		cp "$out/$image" "$store.tmp" && mv "$store.tmp" "$store"
+		ls -t "$BUILD/kernel/images/$arch-"*.img | tail -n +"$((keep + 1))" |
+			while read -r f; do rm -f "$f" "${f%.img}.log"; done
+		echo "$store"
+		exec {lock}>&-
+		return 0
 	fi
-	# The image, and the build log beside it (series-check reads the
-	# compiler's warnings from it).
-	cp "$KOUT/.build.log" "${store%.img}.log"
-	cp "$KOUT/$IMAGE" "$store.tmp" && mv "$store.tmp" "$store"
-	# Keep the newest few of this architecture.
-	ls -t "$BUILD/kernel/images/$arch-"*.img | tail -n +"$((keep + 1))" |
-		while read -r f; do rm -f "$f" "${f%.img}.log"; done
-	echo "$store"
+	exec {lock}>&-
+	return 1
 }

@@ -33,7 +33,7 @@ PROG=${0##*/}
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TESTS=$TOP/tests/fastpath
 FASTPATH=$TOP/bin/fastpath
-BUILDS=${FASTPATH_BUILD:-$TOP/build/boot}
+BUILDS=${FASTPATH_BUILD:-$TOP/build/bench/fastpath}
 
 die() {
 	echo "$PROG: error: $*" >&2
