@@ -76,8 +76,9 @@ def cmd_report(args) -> int:
 
 def cmd_nest(args) -> int:
 	"""Standard input as a subtest of the caller's document."""
+	nest = fence_ktap.Nest(args.title)
 	for l in sys.stdin:
-		print(fence_ktap.nest(l, args.title), flush=True)
+		print(nest.line(l), flush=True)
 	return 0
 
 

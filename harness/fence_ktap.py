@@ -83,7 +83,8 @@ def line(n: int, r: Result, depth: int = 0) -> str:
 
 def summary(counts: Counts, title: str = '', depth: int = 0) -> str:
 	"""The closing line: top level "P passed, F failed", nested the KUnit
-	style diagnostic."""
+	style diagnostic "# TITLE: pass:P fail:F skip:S total:T" (the only
+	place that writes it: nest() comes here too)."""
 	if depth == 0:
 		return f'{counts.passed} passed, {counts.failed} failed'
 	return (f'{INDENT * depth}# {_clean(title) or "subtest"}: pass:{counts.passed} '
@@ -130,14 +131,28 @@ def read_results(lines: Iterable[str]) -> List[Result]:
 	return [parse_result_line(l) for l in lines if l.strip()]
 
 
-def nest(line_in: str, title: str = '') -> str:
-	"""A line of a nested tool's output as part of its parent's document:
-	indented, its closing line turned into the nested diagnostic."""
-	m = SUMMARY.match(line_in.rstrip('\n'))
-	if m:
-		return (f'{INDENT}# {_clean(title) or "subtest"}: pass:{m.group(1)} '
-			f'fail:{m.group(2)}')
-	return INDENT + line_in.rstrip('\n') if line_in.strip() else ''
+TEST_LINE = re.compile(r'^(not )?ok [0-9]+ ')
+
+
+class Nest:
+	"""A nested tool's output, line by line, as part of its parent's
+	document: indented, its closing line "P passed, F failed" turned into
+	the nested diagnostic (summary()), with the skips counted from its
+	top-level test lines."""
+
+	def __init__(self, title: str = ''):
+		self.title = title
+		self.skipped = 0
+
+	def line(self, line_in: str) -> str:
+		text = line_in.rstrip('\n')
+		if TEST_LINE.match(text) and re.search(r'# *SKIP', text):
+			self.skipped += 1
+		m = SUMMARY.match(text)
+		if m:
+			return summary(Counts(int(m.group(1)), int(m.group(2)), self.skipped),
+				       self.title, 1)
+		return INDENT + text if text.strip() else ''
 
 
 def write(out: TextIO, lines: Iterable[str]) -> None:

@@ -449,10 +449,17 @@ class KtapTest(unittest.TestCase):
 				fence_ktap.read_results([bad])
 
 	def test_nest_filter(self):
-		self.assertEqual(fence_ktap.nest('3 passed, 1 failed\n', 'kunit'),
-				 '    # kunit: pass:3 fail:1')
-		self.assertEqual(fence_ktap.nest('ok 1 a\n'), '    ok 1 a')
-		self.assertEqual(fence_ktap.nest('\n'), '')
+		self.assertEqual(fence_ktap.Nest('kunit').line('3 passed, 1 failed\n'),
+				 '    # kunit: pass:3 fail:1 skip:0 total:4')
+		self.assertEqual(fence_ktap.Nest().line('ok 1 a\n'), '    ok 1 a')
+		self.assertEqual(fence_ktap.Nest().line('\n'), '')
+
+	def test_nested_tool_equals_nested_document(self):
+		# a tool's document nested by the filter ('make check') is the
+		# document written nested: one writer of the nested summary
+		nest = fence_ktap.Nest('t')
+		self.assertEqual([nest.line(l + '\n') for l in fence_ktap.document(self.RES)],
+				 fence_ktap.document(self.RES, 't', 1))
 
 	def test_cli_streaming_equals_document(self):
 		with tempfile.TemporaryDirectory() as d:
