@@ -44,14 +44,22 @@ def judge(name, test='stress', rc=0, stopped=False, limit=376, secs=10):
 	return fence_bootlog.judge(data(name), test, rc, stopped, limit, secs)
 
 
+def sample_lines(name: str):
+	"""The lines of a test_data list, without its # comments."""
+	return [l for l in data(name).split('\n') if l and not l.startswith('#')]
+
+
 class PatternsTest(unittest.TestCase):
-	def test_every_pattern_is_a_report(self):
+	def test_kernel_reports(self):
+		# real report lines, one per pattern (test_data/report-lines.txt)
+		lines = sample_lines('report-lines.txt')
+		for l in lines:
+			self.assertTrue(fence_patterns.is_report(l), l)
 		for p in fence_patterns.PATTERNS:
-			self.assertTrue(fence_patterns.is_report(f'[  1.0] x {p} y'), p)
+			self.assertTrue(any(p in l for l in lines), f'no sample report for "{p}"')
 
 	def test_ordinary_lines_are_not(self):
-		for l in ('pci 0001:00:00.0: Adding to iommu group 0', 'ok 1 stress_unplug_race',
-			  'iommu-fence-boot: end rc=0', 'Lock dependency validator: Copyright'):
+		for l in sample_lines('ordinary-lines.txt'):
 			self.assertFalse(fence_patterns.is_report(l), l)
 
 	def test_first_report(self):
@@ -251,6 +259,23 @@ class PolarityTest(unittest.TestCase):
 		self.assertFalse(k('base', 'iommu-fence-regression', 'a', 'FAIL')[0])
 		self.assertTrue(k('base', 'iommu-fence-sanity', 'a', 'PASS')[0])
 		self.assertFalse(k('base', 'iommu-fence-sanity', 'a', 'SKIP')[0])
+
+	def test_skip_is_neither_green_nor_red(self):
+		k = fence_polarity.kunit_case
+		for suite in fence_polarity.SUITES:
+			self.assertFalse(k('series', suite, 'a', 'SKIP')[0], suite)
+			self.assertFalse(k('base', suite, 'a', 'SKIP')[0], suite)
+		self.assertIn('proves nothing', k('base', 'iommu-fence-race', 'a', 'SKIP')[1])
+		# a boot cell whose test skipped: not clean on the series, not red on the base
+		log = data('boot-clean.log').replace('ok 1 stress_unplug_race #', 'ok 1 stress_unplug_race # SKIP')
+		v = fence_bootlog.judge(log, 'stress', 0, True, 300, 5)
+		self.assertEqual([fence_polarity.boot_cell(t, 'stress', v)[0] for t in fence_polarity.TREES],
+				 [False, False])
+		# a selftest whose cases all skipped
+		log = 'iommu-fence-boot: begin\nTAP version 13\n1..1\nok 1 a # SKIP x\niommu-fence-boot: end rc=0\n'
+		v = fence_bootlog.judge(log, 'selftest', 0, True, 300, 5)
+		self.assertEqual([fence_polarity.boot_cell(t, 'selftest', v)[0] for t in fence_polarity.TREES],
+				 [False, False])
 
 	def test_a_case_that_did_not_run_is_an_error(self):
 		for tree in fence_polarity.TREES:
@@ -534,6 +559,38 @@ class BenchTest(unittest.TestCase):
 		v = self.verdicts(lambda t, x: x.replace('threads2_per_s 272190', 'threads2_per_s 200000'))
 		self.assertEqual(v['scaling'][0], 'not ok')
 
+	def test_base_speedup_minimum(self):
+		# base 180000/156146 = 1.15 < 1.2: the machine shows no serialisation,
+		# though the series (1.68) is well over 0.9 x the base's
+		v = self.verdicts(lambda t, x: x.replace('threads2_per_s 258966', 'threads2_per_s 180000'))
+		self.assertEqual(v['scaling'][0], 'not ok')
+		self.assertIn('base 1.15', v['scaling'][1])
+		# and the minimum is the log's: at 1100 the same figures pass
+		v = self.verdicts(lambda t, x: x.replace('threads2_per_s 258966', 'threads2_per_s 180000')
+				  .replace('base_speedup_permille_min 1200', 'base_speedup_permille_min 1100'))
+		self.assertEqual(v['scaling'][0], 'ok')
+
+	def test_release_must_wait_for_the_op(self):
+		# the series' release ends 9.9 ms into a 10 ms hold: it did not wait
+		v = self.verdicts(lambda t, x: x.replace('release_hold_10ms release_us 17500',
+							 'release_hold_10ms release_us 9900'))
+		self.assertEqual(v['release_bound 10 ms'][0], 'not ok')
+		self.assertIn('min 9900 us >= 10000 us', v['release_bound 10 ms'][1])
+		self.assertEqual(v['release_bound 50 ms'][0], 'ok')
+		# exactly the hold is waiting
+		v = self.verdicts(lambda t, x: x.replace('release_hold_10ms release_us 17500',
+							 'release_hold_10ms release_us 10000'))
+		self.assertEqual(v['release_bound 10 ms'][0], 'ok')
+
+	def test_goals_the_suite_prints(self):
+		# the goals of the kernel's iommu-fence-bench suite, as its logs state them
+		self.assertEqual(self.logs().goals, {
+			('attach_detach', 'median_ratio_permille_max'): 1050,
+			('release_hold', 'after_op_us_max'): 20000,
+			('scaling', 'speedup_vs_base_permille_min'): 900,
+			('scaling', 'base_speedup_permille_min'): 1200,
+			('group_attach', 'median_ratio_permille_max'): 1050})
+
 	def test_report_or_failed_case_in_a_log(self):
 		v = self.verdicts(lambda t, x: x + 'BUG: KASAN: use-after-free\n    not ok 3 release_bound\n')
 		self.assertEqual(v['control runs'][0], 'not ok')
@@ -636,6 +693,22 @@ fastpath = ["drivers/iommu/iommu.o iommu_map"]
 '''
 
 
+BOOT = '''
+[x86_64.boot]
+qemu = "qemu-system-x86_64"
+machine = "q35"
+image = "arch/x86/boot/bzImage"
+console = "ttyS0"
+append = ""
+devices = []
+busybox = "host"
+dev = "0000:00:04.0"
+other = "0000:00:06.0"
+multi = ""
+plug = "remove"
+'''
+
+
 class ArchTest(unittest.TestCase):
 	def test_the_table(self):
 		a = fence_arch.load()
@@ -670,6 +743,31 @@ class ArchTest(unittest.TestCase):
 		with contextlib.redirect_stderr(err):
 			self.assertEqual(fence.main(['arch', 'sparc']), 2)
 		self.assertEqual(err.getvalue().count('\n'), 1)
+
+	def test_cli_list(self):
+		a = fence_arch.load()
+		for argv, want in ((['arch', '--list', '--boot'], [n for n, x in a.items() if x.boot]),
+				   (['arch', '--list'], list(a))):
+			out = io.StringIO()
+			with contextlib.redirect_stdout(out):
+				self.assertEqual(fence.main(argv), 0)
+			self.assertEqual(out.getvalue(), ' '.join(want) + '\n', argv)
+
+	def test_boot_values(self):
+		a = fence_arch.parse(TOML + BOOT)['x86_64']
+		self.assertEqual((a.boot.busybox, a.boot.plug), ('host', 'remove'))
+		self.assertEqual(fence_arch.parse(TOML + BOOT.replace('"remove"', '"slot:00000001"'))
+				 ['x86_64'].boot.plug, 'slot:00000001')
+		self.assertTrue(fence_arch.parse(TOML + BOOT.replace('"host"', '"deb"'))['x86_64'].boot)
+		for old, new, msg in (('"host"', '"apt"', 'busybox: "host" or "deb"'),
+				      ('"host"', '""', 'busybox: "host" or "deb"'),
+				      ('"remove"', '"unplug"', 'plug: "remove" or "slot:NAME"'),
+				      ('"remove"', '"slot"', 'plug: "remove" or "slot:NAME"'),
+				      ('"remove"', '"Remove"', 'plug: "remove" or "slot:NAME"')):
+			with self.assertRaisesRegex(fence_arch.ArchError, 'x86_64.boot.' + msg):
+				fence_arch.parse(TOML + BOOT.replace(old, new))
+		with self.assertRaisesRegex(fence_arch.ArchError, 'missing "plug"'):
+			fence_arch.parse(TOML + BOOT.replace('plug = "remove"', ''))
 
 
 class _Collect(unittest.TestResult):
