@@ -29,7 +29,7 @@
  * rockchip and sun50i keep a reference to.
  *
  * A mock IOMMU driver is registered on the platform bus.  It takes only the
- * suite's own "iommu-fence-test" platform devices and keeps a record per
+ * suites' own "iommu-fence-test" platform devices and keeps a record per
  * device, keyed by the device pointer, of what the core asked of it.  These
  * count as violations:
  *
