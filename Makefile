@@ -58,8 +58,8 @@ series: tree ## git format-patch of the series into build/series
 check: deps tree ## every layer of CHECK_LAYERS, as KTAP
 	@$(BIN)/check $(CHECK_LAYERS)
 
-# Race cases: every case on the series must pass; on the base every race
-# case must fail (see bin/kunit).
+# What each tree must show is harness/fence_polarity.py's: on the series
+# every case passes, on the base every race case fails.
 kunit: tree ## the KUnit suites on the series (UML, lockdep)
 	@$(BIN)/kunit series
 
