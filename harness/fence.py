@@ -19,10 +19,11 @@ import fence_fastpath  # noqa: E402
 import fence_ktap  # noqa: E402
 import fence_kunit  # noqa: E402
 import fence_polarity  # noqa: E402
+import fence_sparse  # noqa: E402
 
 ERRORS = (fence_arch.ArchError, fence_bench.BenchError, fence_bootlog.BootLogError,
 	  fence_fastpath.FastpathError, fence_ktap.KtapError, fence_kunit.KunitError,
-	  fence_polarity.PolarityError, OSError, ValueError)
+	  fence_polarity.PolarityError, fence_sparse.SparseError, OSError, ValueError)
 
 
 class UsageError(Exception):
@@ -156,6 +157,30 @@ def cmd_fastpath(args) -> int:
 	return 0 if ok else 1
 
 
+def _write_lines(out, lines) -> None:
+	out.write(b''.join(l + b'\n' for l in lines))
+	out.flush()
+
+
+def cmd_sparse_normalise(args) -> int:
+	"""bin/sparse-gate's sparse.txt: the raw log normalised and sorted."""
+	_write_lines(sys.stdout.buffer, fence_sparse.normalise_file(args.raw, args.src))
+	return 0
+
+
+def cmd_sparse_new(args) -> int:
+	"""The lines of SERIES beyond BASE, shown; exit 0 if there are none,
+	or with --expect if the expected message is among them."""
+	new = fence_sparse.new(fence_sparse.read(args.base), fence_sparse.read(args.series))
+	if args.out:
+		with open(args.out, 'wb') as f:
+			_write_lines(f, new)
+	_write_lines(sys.stdout.buffer, [fence_sparse.pretty(l) for l in new])
+	if args.expect is not None:
+		return 0 if fence_sparse.caught(new, os.fsencode(args.expect)) else 1
+	return 1 if new else 0
+
+
 def main(argv=None) -> int:
 	p = argparse.ArgumentParser(prog='fence.py', description=__doc__)
 	sub = p.add_subparsers(dest='cmd', required=True)
@@ -231,6 +256,21 @@ def main(argv=None) -> int:
 		       help='0: do not follow callees ($FASTPATH_CALLEES)')
 	f.add_argument('--objdump', default=os.environ.get('OBJDUMP') or None)
 	f.set_defaults(func=cmd_fastpath)
+
+	s = sub.add_parser('sparse-normalise', help='a raw sparse log as sorted '
+			   '"file<TAB>source line<TAB>message" lines')
+	s.add_argument('raw', help="the log of sparse's diagnostics")
+	s.add_argument('src', help='the source tree the log is of')
+	s.set_defaults(func=cmd_sparse_normalise)
+
+	s = sub.add_parser('sparse-new', help='the normalised lines of SERIES beyond those of BASE, '
+			   'shown; exit 1 if there are any (with --expect: if MSG is not among them)')
+	s.add_argument('base')
+	s.add_argument('series')
+	s.add_argument('--out', help='write the new lines (normalised) here')
+	s.add_argument('--expect', metavar='MSG', help="a seeded defect's expected message "
+		       '(exit 0 if a new line holds it)')
+	s.set_defaults(func=cmd_sparse_new)
 
 	args = p.parse_args(argv)
 	try:

@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 import unittest
+import unittest.mock
 
 sys.dont_write_bytecode = True	# no __pycache__ in the clone
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -31,6 +32,7 @@ import fence_ktap  # noqa: E402
 import fence_kunit  # noqa: E402
 import fence_patterns  # noqa: E402
 import fence_polarity  # noqa: E402
+import fence_sparse  # noqa: E402
 
 DATA = os.path.join(HERE, 'test_data')
 
@@ -768,6 +770,157 @@ class ArchTest(unittest.TestCase):
 				fence_arch.parse(TOML + BOOT.replace(old, new))
 		with self.assertRaisesRegex(fence_arch.ArchError, 'missing "plug"'):
 			fence_arch.parse(TOML + BOOT.replace('plug = "remove"', ''))
+
+
+SPARSE = os.path.join(DATA, 'sparse')
+# the trees the saved logs are of (bin/sparse-gate's base worktree and
+# series tree); the tests put test_data/sparse/src-{base,series} there
+SPARSE_TREES = ((b'/tmp/ci2/build/wt/base', 'src-base'), (b'/tmp/ci2/build/linux', 'src-series'))
+
+
+def sparse_raw(name: str):
+	"""Lines of test_data/sparse/NAME.raw (cut from real sparse runs, the
+	line numbers those of the small trees src-*/), the trees moved."""
+	with open(os.path.join(SPARSE, name + '.raw'), 'rb') as f:
+		raw = f.read()
+	for old, new in SPARSE_TREES:
+		raw = raw.replace(old, os.fsencode(os.path.join(SPARSE, new)))
+	return fence_sparse.lines_of(raw)
+
+
+def sparse_saved(name: str):
+	"""The saved output of the awk that bin/sparse-gate used before."""
+	with open(os.path.join(SPARSE, name), 'rb') as f:
+		return fence_sparse.lines_of(f.read())
+
+
+def sparse_tree(name: str) -> fence_sparse.SourceTree:
+	return fence_sparse.SourceTree(os.fsencode(os.path.join(SPARSE, name)))
+
+
+class SparseTest(unittest.TestCase):
+	EXYNOS = (b'drivers/iommu/exynos-iommu.c\t*ent = cpu_to_le32(val);\twarning: incorrect '
+		  b'type in assignment (different base types) | expected unsigned int [usertype] '
+		  b'| got restricted __le32 [usertype]')
+	UNLOCK = (b'drivers/iommu/iommu.c\tiommu_group_unlock(group);\twarning: context imbalance '
+		  b"in 'iommu_device_use_default_domain' - unexpected unlock")
+
+	def normalise(self, name, tree):
+		return fence_sparse.normalise(sparse_raw(name), sparse_tree(tree))
+
+	def test_normalise_as_the_awk_did(self):
+		# base.txt, series.txt: the awk normalise() of bin/sparse-gate
+		self.assertEqual(self.normalise('base', 'src-base'), sparse_saved('base.txt'))
+		self.assertEqual(self.normalise('series', 'src-series'), sparse_saved('series.txt'))
+
+	def test_continuation_lines_folded(self):
+		lines = self.normalise('series', 'src-series')
+		self.assertIn(self.EXYNOS, lines)
+		self.assertIn(b'drivers/iommu/ioasid.c\trcu_assign_pointer(active_allocator, ia_data);'
+			      b'\terror: incompatible types in comparison expression (different address '
+			      b'spaces): | struct ioasid_allocator_data [noderef] __rcu * '
+			      b'| struct ioasid_allocator_data *', lines)
+		self.assertFalse([l for l in lines if b'\t   ' in l or l.count(b'\t') != 2], lines)
+
+	def test_paths_and_source_lines(self):
+		base = os.fsencode(os.path.join(SPARSE, 'src-base'))
+		self.assertEqual(self.normalise('paths', 'src-series'), sorted([
+			# under the tree: relative to it
+			b'drivers/iommu/iommu.c\t#define pr_fmt(fmt) "iommu: " fmt\twarning: under the source tree (absolute)',
+			# relative ("./" dropped): looked up in the tree; blanks squeezed
+			b'drivers/iommu/iommu.c\t[IOMMU_RESV_DIRECT] = "direct",\twarning: relative, with ./',
+			b'drivers/iommu/iommu.c\tunlock_out:\twarning: relative',
+			# outside the tree: kept, read where it is
+			base + b'/drivers/iommu/ioasid.c\trcu_assign_pointer(active_allocator, ia_data);'
+			b'\twarning: absolute, outside the tree',
+			b'drivers/iommu/iommu.c\t\twarning: beyond the end of its file',
+			b'drivers/iommu/no-such-file.c\t\twarning: no such file']))
+
+	def test_squeeze(self):
+		self.assertEqual(fence_sparse.squeeze(b' \t a\t\t b  c \t'), b'a b c')
+		self.assertEqual(fence_sparse.squeeze(b'a\r'), b'a\r')	# only blanks
+
+	def test_unlocated_line_closes_located_line_opens(self):
+		tree = sparse_tree('src-series')
+		f = b'drivers/iommu/iommu.c:6:9: '
+		self.assertEqual(fence_sparse.normalise([
+			f + b'warning: a', f + b'   b', b'x.c: note: in included file:', f + b'   c',
+			f + b'   d', b'', f + b'error: e'], tree), [
+			b'drivers/iommu/iommu.c\tiommu_group_unlock(group);\t   c | d',
+			b'drivers/iommu/iommu.c\tiommu_group_unlock(group);\terror: e',
+			b'drivers/iommu/iommu.c\tiommu_group_unlock(group);\twarning: a | b'])
+		self.assertEqual(fence_sparse.normalise([b'warning: no location', b'a.c:1: x'], tree), [])
+
+	def test_sorted_as_c_sort(self):
+		tree = sparse_tree('src-series')
+		got = fence_sparse.normalise([b'b.c:1:1: warning: x', b'B.c:1:1: warning: x',
+					      b'a.c:1:1: warning: x', b'a-c:1:1: warning: x',
+					      b'a.c:1:1: warning: \xe9', b'a.c:1:1: warning: X'], tree)
+		self.assertEqual([l.replace(b'\t\t', b' ') for l in got], [
+			b'B.c warning: x', b'a-c warning: x', b'a.c warning: X', b'a.c warning: x',
+			b'a.c warning: \xe9', b'b.c warning: x'])
+
+	def test_new_is_the_multiset_difference(self):
+		base, series = sparse_saved('base.txt'), sparse_saved('series.txt')
+		# the exynos warning twice on the series, once on the base: one new;
+		# vfio's twice on both, on other line numbers: none
+		self.assertEqual(fence_sparse.new(base, series), [self.EXYNOS, self.UNLOCK])
+		self.assertEqual(fence_sparse.new(base, series), sparse_saved('series.new'))
+		self.assertEqual(fence_sparse.new(series, base), [])
+		self.assertEqual(fence_sparse.new([], base), base)
+		self.assertEqual(fence_sparse.new(base[:-1], base), base[-1:])
+		self.assertEqual(fence_sparse.new([b'b', b'a'], [b'c', b'a', b'b', b'a']), [b'c', b'a'])
+
+	def test_pretty(self):
+		self.assertEqual([fence_sparse.pretty(l) for l in sparse_saved('series.new')],
+				 sparse_saved('series.pretty'))
+		self.assertEqual(fence_sparse.pretty(b'f\ts\tm\tafter a tab'), b'    f: [s] m')
+		self.assertEqual(fence_sparse.pretty(b'f'), b'    f: [] ')
+
+	def test_caught(self):
+		new = sparse_saved('series.new')
+		self.assertTrue(fence_sparse.caught(new, b"'iommu_device_use_default_domain' - unexpected unlock"))
+		self.assertTrue(fence_sparse.caught(new, b'iommu.c\tiommu_group'))
+		self.assertFalse(fence_sparse.caught(new, b"'iommu_device_use_default_domain' - wrong count at exit"))
+		self.assertFalse(fence_sparse.caught([], b'unexpected unlock'))
+		with self.assertRaises(fence_sparse.SparseError):
+			fence_sparse.caught(new, b'')
+
+	def run_fence(self, argv):
+		out = io.TextIOWrapper(io.BytesIO())
+		err = io.StringIO()
+		with contextlib.redirect_stderr(err), unittest.mock.patch.object(sys, 'stdout', out):
+			rc = fence.main(argv)
+		out.flush()
+		return rc, out.detach().getvalue(), err.getvalue()
+
+	def test_cli(self):
+		with tempfile.TemporaryDirectory() as tmp:
+			raw = os.path.join(tmp, 'series.raw')
+			with open(raw, 'wb') as f:
+				f.write(b''.join(l + b'\n' for l in sparse_raw('series')))
+			rc, out, _ = self.run_fence(['sparse-normalise', raw, os.path.join(SPARSE, 'src-series')])
+			self.assertEqual((rc, out), (0, data_bytes('series.txt')))
+			base, series = os.path.join(SPARSE, 'base.txt'), os.path.join(SPARSE, 'series.txt')
+			new = os.path.join(tmp, 'new')
+			rc, out, _ = self.run_fence(['sparse-new', base, series, '--out', new])
+			self.assertEqual((rc, out), (1, data_bytes('series.pretty')))
+			with open(new, 'rb') as f:
+				self.assertEqual(f.read(), data_bytes('series.new'))
+			self.assertEqual(self.run_fence(['sparse-new', series, base, '--out', new])[:2], (0, b''))
+			self.assertEqual(os.path.getsize(new), 0)
+			for expect, rc in (("'iommu_device_use_default_domain' - unexpected unlock", 0),
+					   ("'iommu_device_use_default_domain' - wrong count at exit", 1)):
+				self.assertEqual(self.run_fence(['sparse-new', base, series, '--expect', expect])[:2],
+						 (rc, data_bytes('series.pretty')), expect)
+			rc, out, err = self.run_fence(['sparse-new', base, os.path.join(tmp, 'none')])
+			self.assertEqual((rc, out), (2, b''))
+			self.assertIn('none', err)
+
+
+def data_bytes(name: str) -> bytes:
+	with open(os.path.join(SPARSE, name), 'rb') as f:
+		return f.read()
 
 
 class _Collect(unittest.TestResult):

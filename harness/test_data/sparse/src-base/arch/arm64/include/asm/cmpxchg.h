@@ -1,0 +1,4 @@
+}
+
+__CMPXCHG_GEN()
+__CMPXCHG_GEN(_acq)

@@ -1,0 +1,4 @@
+ */
+
+int __kernel_clock_gettime(clockid_t clock,
+			   struct __kernel_timespec *ts)
