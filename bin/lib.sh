@@ -22,6 +22,13 @@ export LC_ALL=C
 # run is CCACHE_DIR set to an empty directory.
 export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/iommu-fence/ccache}
 
+# result_line ok|not ok|skip NAME [DETAIL]: one line of the tool's results
+# file, $RESULTS: the one format every tool writes its results in, which
+# 'harness/fence.py report' turns into KTAP.
+result_line() {
+	printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >>"$RESULTS"
+}
+
 die() {
 	echo "$PROG: error: $*" >&2
 	exit 1

@@ -35,11 +35,8 @@
 # step that cannot run (no spatch, spatch failing, no tree) stops the
 # script with one line on stderr.
 
-set -euo pipefail
-export LC_ALL=C
+. "$(dirname "${BASH_SOURCE[0]}")/../../bin/lib.sh"
 
-PROG=${0##*/}
-TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 COCCI_DIR=$TOP/scripts/coccinelle/iommu
 TESTS=$TOP/tests/cocci
 TREE=${1:-${COCCI_TREE:-$TOP/build/linux}}
@@ -48,11 +45,6 @@ EXPECT_R=${COCCI_EXPECT_R:-13}
 MAX_SECONDS=${COCCI_MAX_SECONDS:-120}
 JOBS=${COCCI_JOBS:-2}
 SPFLAGS=(--very-quiet --no-includes --include-headers)
-
-die() {
-	echo "$PROG: error: $*" >&2
-	exit 1
-}
 
 command -v "$SPATCH" >/dev/null 2>&1 ||
 	die "spatch not found (install Debian's coccinelle package: 'make deps')"
@@ -81,9 +73,9 @@ RESULTS=$TMP/results
 : >"$RESULTS"
 result() {	# result OK NAME [DETAILS FILE]: a line for fence.py report
 	if [ "$1" = ok ]; then
-		printf 'ok\t%s\n' "$2" >>"$RESULTS"
+		result_line ok "$2"
 	else
-		printf 'not ok\t%s\n' "$2" >>"$RESULTS"
+		result_line 'not ok' "$2"
 		echo "# not ok: $2"
 		if [ -n "${3:-}" ] && [ -s "$3" ]; then
 			sed -n '1,40s/^/#   /p' "$3"

@@ -26,19 +26,11 @@
 # failed"; exits non-zero if anything failed.  A test that cannot run (no
 # cross compiler, no build dir) is a SKIP, not counted.
 
-set -euo pipefail
-export LC_ALL=C
+. "$(dirname "${BASH_SOURCE[0]}")/../../bin/lib.sh"
 
-PROG=${0##*/}
-TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TESTS=$TOP/tests/fastpath
 FASTPATH=$TOP/bin/fastpath
 BUILDS=${FASTPATH_BUILD:-$TOP/build/bench/fastpath}
-
-die() {
-	echo "$PROG: error: $*" >&2
-	exit 1
-}
 
 command -v gcc >/dev/null 2>&1 || die "gcc not found"
 command -v objdump >/dev/null 2>&1 || die "objdump not found"
@@ -51,19 +43,19 @@ RESULTS=$TMP/results
 start=$(date +%s)
 
 pass() {
-	printf 'ok\t%s\n' "$1" >>"$RESULTS"
+	result_line ok "$1"
 }
 
 fail() {
 	local name=$1
 	shift
-	printf 'not ok\t%s\t%s\n' "$name" "$*" >>"$RESULTS"
+	result_line 'not ok' "$name" "$*"
 	echo "# not ok: $name"
 	sed 's/^/#    | /' "$TMP/stdout" "$TMP/stderr" | head -n 30
 }
 
 skip() {
-	printf 'skip\t%s\n' "$1" >>"$RESULTS"
+	result_line skip "$1"
 }
 
 # build NAME ARCH FLAVOUR [-DMACRO...]: t.c to $TMP/ARCH-FLAVOUR/NAME/t.o
