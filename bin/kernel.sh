@@ -52,6 +52,17 @@ arch_facts() {
 # The architectures of the table, one a line; --boot: those that boot here.
 arch_list() { python3 "$TOP/harness/fence.py" arch --list "$@" | tr ' ' '\n'; }
 
+# arch_args [ARCH...]: ARCHES, the architectures a tool was given, each
+# checked against the table, or all of the table's.
+arch_args() {
+	local a
+	ARCHES=("$@")
+	[ ${#ARCHES[@]} -gt 0 ] || mapfile -t ARCHES < <(arch_list)
+	for a in "${ARCHES[@]}"; do
+		arch_facts "$a" KARCH >/dev/null || exit 1
+	done
+}
+
 # kmake SRC OUT ARCH ARGS...: make in source tree SRC, out of tree in OUT.
 kmake() {
 	local src=$1 out=$2 a=$3 cross
