@@ -23,7 +23,7 @@ BIN := $(CURDIR)/bin
 # the boot kernels of the series built (bin/kernel.sh).  Each layer is a
 # target; bin/check runs it as a KTAP subtest and times it.
 CHECK_LAYERS := harness-test kunit kunit-base bench-fastpath cocci-test \
-	compile-drivers series-check sparse-gate boot-test
+	compile-drivers series-check sparse-gate boot-test lava-test
 
 # The targets of each further layer, one fragment each.
 include $(sort $(wildcard mk/*.mk))

@@ -36,7 +36,7 @@ JOBS=${JOBS:-2}
 # ARCH, with the table's one-line error.
 arch_load() {
 	local facts
-	facts=$(python3 "$TOP/harness/fence.py" arch "$1") || exit 1
+	facts=$("$PYTHON" "$TOP/harness/fence.py" arch "$1") || exit 1
 	eval "$facts"
 }
 
@@ -50,7 +50,7 @@ arch_facts() {
 }
 
 # The architectures of the table, one a line; --boot: those that boot here.
-arch_list() { python3 "$TOP/harness/fence.py" arch --list "$@" | tr ' ' '\n'; }
+arch_list() { "$PYTHON" "$TOP/harness/fence.py" arch --list "$@" | tr ' ' '\n'; }
 
 # arch_args [ARCH...]: ARCHES, the architectures a tool was given, each
 # checked against the table, or all of the table's.

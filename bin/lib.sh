@@ -6,6 +6,15 @@ set -euo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 TREE=$BUILD/linux
+
+# The one Python of the harness (harness/fence.py, its unit tests): Debian's,
+# which sees the Debian packages of 'make deps' (python3-junitparser); a
+# python3 earlier on PATH (pyenv, a venv) may not.
+PYTHON=/usr/bin/python3
+
+# The tree whose tools/testing/kunit/kunit_parser.py the harness imports to
+# read KTAP (harness/fence_kparse.py): the series tree of 'make tree'.
+export FENCE_TREE=$TREE
 PROG=$(basename "$0")
 
 # shellcheck source=../base.conf

@@ -16,14 +16,20 @@ import fence_arch  # noqa: E402
 import fence_bench  # noqa: E402
 import fence_bootlog  # noqa: E402
 import fence_fastpath  # noqa: E402
+import fence_junit  # noqa: E402
+import fence_kparse  # noqa: E402
 import fence_ktap  # noqa: E402
 import fence_kunit  # noqa: E402
+import fence_lava  # noqa: E402
+import fence_maint  # noqa: E402
 import fence_polarity  # noqa: E402
 import fence_sparse  # noqa: E402
 
 ERRORS = (fence_arch.ArchError, fence_bench.BenchError, fence_bootlog.BootLogError,
-	  fence_fastpath.FastpathError, fence_ktap.KtapError, fence_kunit.KunitError,
-	  fence_polarity.PolarityError, fence_sparse.SparseError, OSError, ValueError)
+	  fence_fastpath.FastpathError, fence_junit.JunitError, fence_kparse.KparseError,
+	  fence_ktap.KtapError, fence_kunit.KunitError, fence_lava.LavaError,
+	  fence_maint.MaintError, fence_polarity.PolarityError, fence_sparse.SparseError,
+	  ImportError, OSError, ValueError)
 
 
 class UsageError(Exception):
@@ -83,17 +89,58 @@ def cmd_nest(args) -> int:
 	return 0
 
 
-def cmd_boot_judge(args) -> int:
-	v = fence_bootlog.judge(_read(args.log), args.test, args.rc, args.stopped,
-				args.limit, args.secs)
-	d = {'arch': args.arch, 'tree': args.tree, 'test': args.test, **v.to_dict()}
-	tmp = args.json + '.tmp'
+def cmd_junit(args) -> int:
+	"""bin/check's results file and the layers' logs as JUnit XML."""
+	fence_junit.write(_results(args.file), args.logdir, args.out)
+	return 0
+
+
+def _write(path: str, text: str) -> None:
+	"""PATH holds TEXT, or is left as it was: never half written."""
+	tmp = path + '.tmp'
 	with open(tmp, 'w', encoding='utf-8') as f:
-		json.dump(d, f, indent=1)
-		f.write('\n')
-	os.replace(tmp, args.json)
+		f.write(text)
+	os.replace(tmp, path)
+
+
+def _boot_verdict(args, v) -> int:
+	"""A boot verdict as the cell's JSON (boot-cell reads it) and bin/boot's
+	last line."""
+	d = {'arch': args.arch, 'tree': args.tree, 'test': args.test, **v.to_dict()}
+	_write(args.json, json.dumps(d, indent=1) + '\n')
 	print(f'boot: {v.result} {args.arch} {args.tree} {args.test} {v.fields()}')
 	return 0 if v.result == 'clean' else 1
+
+
+def cmd_boot_judge(args) -> int:
+	return _boot_verdict(args, fence_bootlog.judge(_read(args.log), args.test, args.rc,
+							args.stopped, args.limit, args.secs))
+
+
+def cmd_lava_job(args) -> int:
+	"""A boot cell (bin/boot --prepare) as a LAVA job definition, or as the
+	device configuration LAVA's qemu template renders for it (--device)."""
+	import yaml	# Debian's python3-yaml, as LAVA's own
+	cell = fence_lava.read_cell(_read(args.cell))
+	arch = fence_arch.get(cell.arch)
+	if args.device:
+		_write(args.out, fence_lava.device(fence_lava.context(arch, cell), args.device))
+		return 0
+	job = fence_lava.job(args.name, arch, cell, args.url_base)
+	if args.lava_root:
+		fence_lava.schema_check(job, args.lava_root)
+	_write(args.out, yaml.safe_dump(job, sort_keys=False, width=1000))
+	return 0
+
+
+def cmd_lava_judge(args) -> int:
+	"""A LAVA job log judged as bin/boot judges its guest log."""
+	log = _read(args.log)
+	cell = fence_lava.read_cell(_read(args.cell))
+	if args.console:
+		_write(args.console, '\n'.join(fence_lava.console(log)) + '\n')
+	args.arch, args.tree, args.test = cell.arch, cell.tree, cell.test
+	return _boot_verdict(args, fence_lava.judge(log, cell.test, cell.limit, args.secs))
 
 
 def _cell(path: str):
@@ -181,6 +228,27 @@ def cmd_sparse_new(args) -> int:
 	return 1 if new else 0
 
 
+def cmd_recipients(args) -> int:
+	"""The recipients of one patch (get_maintainer.pl output, or a mail
+	with --mail): the detail of its result line; exit 1 if one cannot be
+	real."""
+	text = _read(args.file)
+	if args.mail:
+		rcpt = fence_maint.mail_recipients(text)
+	else:
+		rcpt = fence_maint.gm_recipients(text)
+	ok, detail = fence_maint.judge(rcpt)
+	print(detail)
+	return 0 if ok else 1
+
+
+def cmd_maint_sections(args) -> int:
+	"""The MAINTAINERS sections of get_maintainer.pl output, one a line."""
+	for s in fence_maint.sections(_read(args.file)):
+		print(s)
+	return 0
+
+
 def main(argv=None) -> int:
 	p = argparse.ArgumentParser(prog='fence.py', description=__doc__)
 	sub = p.add_subparsers(dest='cmd', required=True)
@@ -205,6 +273,13 @@ def main(argv=None) -> int:
 	n.add_argument('--title', default='')
 	n.set_defaults(func=cmd_nest)
 
+	u = sub.add_parser('junit', help="bin/check's results file and the layers' logs "
+			   '(LOGDIR/LAYER.log) as JUnit XML')
+	u.add_argument('file')
+	u.add_argument('logdir')
+	u.add_argument('--out', required=True)
+	u.set_defaults(func=cmd_junit)
+
 	b = sub.add_parser('boot-judge', help="a boot log's verdict: JSON file and bin/boot's last line")
 	b.add_argument('--log', required=True)
 	b.add_argument('--json', required=True)
@@ -217,6 +292,26 @@ def main(argv=None) -> int:
 	b.add_argument('--limit', type=int, required=True)
 	b.add_argument('--secs', type=int, required=True)
 	b.set_defaults(func=cmd_boot_judge)
+
+	lj = sub.add_parser('lava-job', help='a boot cell (bin/boot --prepare lines) as a LAVA job')
+	lj.add_argument('--name', required=True)
+	lj.add_argument('--cell', required=True, help="bin/boot --prepare's output")
+	lj.add_argument('--url-base', default=None,
+			help='where a lab finds the images (default: file:// of this build)')
+	lj.add_argument('--device', metavar='TEMPLATE_DIR', default=None,
+			help="write instead the device configuration LAVA's qemu.jinja2 renders")
+	lj.add_argument('--lava-root', default=None,
+			help="check the job with LAVA's schema (lava_common under this root)")
+	lj.add_argument('--out', required=True)
+	lj.set_defaults(func=cmd_lava_job)
+
+	lv = sub.add_parser('lava-judge', help="a LAVA job log's boot verdict, as boot-judge")
+	lv.add_argument('--log', required=True, help="lava-run's output or a server's raw log")
+	lv.add_argument('--cell', required=True, help="the job's cell (build/lava/jobs/NAME.cell)")
+	lv.add_argument('--json', required=True)
+	lv.add_argument('--console', default=None, help='also write the console lines here')
+	lv.add_argument('--secs', type=int, default=0, help='the run time, for the record')
+	lv.set_defaults(func=cmd_lava_judge)
 
 	c = sub.add_parser('boot-cell', help="a boot-test result line from a cell's JSON")
 	c.add_argument('json')
@@ -271,6 +366,17 @@ def main(argv=None) -> int:
 	s.add_argument('--expect', metavar='MSG', help="a seeded defect's expected message "
 		       '(exit 0 if a new line holds it)')
 	s.set_defaults(func=cmd_sparse_new)
+
+	s = sub.add_parser('recipients', help="one patch's recipients judged: the detail of its "
+			   'result line; exit 1 if one cannot be real')
+	s.add_argument('file', help='get_maintainer.pl output, or a mail with --mail')
+	s.add_argument('--mail', action='store_true', help="FILE is a mail: its To: and Cc:")
+	s.set_defaults(func=cmd_recipients)
+
+	s = sub.add_parser('maint-sections', help='the MAINTAINERS sections (THE REST left out) '
+			   'that get_maintainer.pl output names, one a line')
+	s.add_argument('file')
+	s.set_defaults(func=cmd_maint_sections)
 
 	args = p.parse_args(argv)
 	try:

@@ -22,8 +22,9 @@ verdict, in this order:
 
 The start is the begin marker, or without one the first
 "iommu-fence-boot:" line or "TAP version"/"KTAP version" header; the
-test's KTAP lines are read only after it.  A selftest run with a failed case, or with
-no case that passed, counts as QEMU exit status 1 (so it is an error, not a
+test's KTAP is read only after it, by the kernel's own parser
+(fence_kparse): "ok 1" is its first result.  A selftest run with a failed
+case, or with no case that passed, counts as QEMU exit status 1 (so it is an error, not a
 hang or a crash, unless the log has a report).
 """
 
@@ -31,12 +32,13 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional
 
+import fence_kparse
 import fence_patterns
 
 RESULTS = ('clean', 'report', 'hang', 'qemu-crash', 'error')
 CYCLE = re.compile(r'iommu-fence-boot: [a-z]* cycle ([0-9]+)')
-END_CLEAN = 'iommu-fence-boot: end rc=0'
-OK1 = re.compile(r'^(not )?ok 1 ')
+END = 'iommu-fence-boot: end rc='	# boot/init's last line, with the test's status
+END_CLEAN = END + '0'
 BEGIN = 'iommu-fence-boot: begin'
 START_MARK = 'iommu-fence-boot:'
 TAP_HEADER = re.compile(r'^K?TAP version ')
@@ -111,19 +113,22 @@ class BootVerdict:
 		return v
 
 
-def selftest_counts(lines: List[str]) -> Selftest:
+def selftest_counts(ktap) -> Selftest:
+	"""The VFIO selftests' counts from the kernel parser's Test of their
+	KTAP: its top-level results, each counted by its status.  A case that
+	the plan promised but that never printed its line (the parser's
+	TEST_CRASHED placeholder) is not counted: a run cut short is judged
+	by /init's end marker and QEMU's status, as before the parser."""
 	s = Selftest()
-	oks = 0
-	for l in lines:
-		if re.match(r'ok [0-9]+ ', l):
-			oks += 1
-			if re.match(r'ok [0-9]+ .*# SKIP', l):
-				s.skipped += 1
-		m = re.match(r'not ok [0-9]+ ([^ ]*)', l)
-		if m:
+	for t in ktap.subtests:
+		st = fence_kparse.status(t)
+		if st == 'SUCCESS':
+			s.passed += 1
+		elif st == 'SKIPPED':
+			s.skipped += 1
+		elif st == 'FAILURE':
 			s.failed += 1
-			s.failed_names.append(m.group(1))
-	s.passed = oks - s.skipped
+			s.failed_names.append(t.name)
 	return s
 
 
@@ -148,9 +153,11 @@ def start(lines: List[str]) -> Optional[int]:
 	return i
 
 
-def skipped(ok1: str) -> bool:
-	"""Whether a KTAP test line is a SKIP."""
-	return re.match(r'ok [0-9]+ [^#]*# *SKIP', ok1) is not None
+def skipped(result) -> bool:
+	"""Whether a parsed KTAP result is a SKIP.  The parser counts a SKIP
+	as ok (Test.ok_status()); a verdict must not: a skipped test proves
+	nothing."""
+	return result is not None and fence_kparse.status(result) == 'SKIPPED'
 
 
 def judge(log: str, test: str, qemu_rc: int, stopped: bool, limit: int,
@@ -169,15 +176,18 @@ def judge(log: str, test: str, qemu_rc: int, stopped: bool, limit: int,
 	begin = start(lines)
 	early = hit is not None and (begin is None or hit[0] < begin)
 	test_lines = lines[begin:] if begin is not None else []
+	# The test's KTAP, from its start on (a boot-time KUnit run before it
+	# is not the test's), read by the kernel's parser.
+	ktap = fence_kparse.parse(test_lines)
+	result1 = fence_kparse.first(ktap)
 	selftest = None
-	summary = ok1 = ''
+	summary = ''
 	if test == 'selftest':
-		selftest = selftest_counts(test_lines)
+		selftest = selftest_counts(ktap)
 		if selftest.failed or selftest.passed <= 0:
 			rc = 1
-	else:
-		ok1 = next((l for l in test_lines if OK1.match(l)), '')
-		summary = re.sub(r'^[^#]*# *', '', ok1, count=1)
+	elif result1 is not None:
+		summary = fence_kparse.detail(result1)
 	v = BootVerdict(result='error', secs=secs, cycle=cycle, first=first,
 			summary=summary, selftest=selftest)
 	if early:
@@ -190,10 +200,11 @@ def judge(log: str, test: str, qemu_rc: int, stopped: bool, limit: int,
 		v.result, v.limit = 'hang', limit
 	elif rc > 128:
 		v.result, v.signal = 'qemu-crash', rc - 128
-	elif rc == 0 and END_CLEAN in lines and skipped(ok1):
+	elif rc == 0 and END_CLEAN in lines and test != 'selftest' and skipped(result1):
 		v.rc = rc
-		v.error = 'the test was skipped: ' + ok1
-	elif rc == 0 and END_CLEAN in lines and any(l.startswith('ok 1 ') for l in test_lines):
+		v.error = 'the test was skipped: ' + fence_kparse.line(result1)
+	elif rc == 0 and END_CLEAN in lines and result1 is not None and result1.ok_status():
+		# a selftest's first case may be a SKIP: its counts decided above
 		v.result = 'clean'
 	else:
 		v.rc = rc

@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, List, Optional, TextIO
 
+import fence_kparse
+
 OK, NOT_OK, SKIP = 'ok', 'not ok', 'skip'
 STATUSES = (OK, NOT_OK, SKIP)
 SUMMARY = re.compile(r'^([0-9]+) passed, ([0-9]+) failed$')
@@ -131,27 +133,26 @@ def read_results(lines: Iterable[str]) -> List[Result]:
 	return [parse_result_line(l) for l in lines if l.strip()]
 
 
-TEST_LINE = re.compile(r'^(not )?ok [0-9]+ ')
-
-
 class Nest:
 	"""A nested tool's output, line by line, as part of its parent's
 	document: indented, its closing line "P passed, F failed" turned into
-	the nested diagnostic (summary()), with the skips counted from its
-	top-level test lines."""
+	the nested diagnostic (summary()), with the skips of its top-level
+	results as the kernel's parser reads the lines so far (fence_kparse;
+	the closing line itself has no skip count)."""
 
 	def __init__(self, title: str = ''):
 		self.title = title
-		self.skipped = 0
+		self.seen: List[str] = []
 
 	def line(self, line_in: str) -> str:
 		text = line_in.rstrip('\n')
-		if TEST_LINE.match(text) and re.search(r'# *SKIP', text):
-			self.skipped += 1
 		m = SUMMARY.match(text)
 		if m:
-			return summary(Counts(int(m.group(1)), int(m.group(2)), self.skipped),
+			skipped = sum(1 for t in fence_kparse.parse(self.seen).subtests
+				      if fence_kparse.status(t) == 'SKIPPED')
+			return summary(Counts(int(m.group(1)), int(m.group(2)), skipped),
 				       self.title, 1)
+		self.seen.append(text)
 		return INDENT + text if text.strip() else ''
 
 

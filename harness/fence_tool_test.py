@@ -6,9 +6,16 @@ disassemblies of test_data/ (as tools/testing/kunit/kunit_tool_test.py).
   python3 harness/fence_tool_test.py           unittest's own output
   python3 harness/fence_tool_test.py --ktap    KTAP through fence_ktap
 					       ('make harness-test')
+
+Run under Debian's /usr/bin/python3 ($PYTHON of bin/lib.sh: the JUnit
+tests read their XML back with python3-junitparser) and with $FENCE_TREE
+naming a kernel tree (build/linux, 'make tree'): the KTAP tests use its
+tools/testing/kunit/kunit_parser.py.  Without it: one line, exit status 2.
 """
 
 import contextlib
+import dataclasses
+import hashlib
 import io
 import json
 import os
@@ -28,8 +35,12 @@ import fence_arch  # noqa: E402
 import fence_bench  # noqa: E402
 import fence_bootlog  # noqa: E402
 import fence_fastpath  # noqa: E402
+import fence_junit  # noqa: E402
+import fence_kparse  # noqa: E402
 import fence_ktap  # noqa: E402
 import fence_kunit  # noqa: E402
+import fence_lava  # noqa: E402
+import fence_maint  # noqa: E402
 import fence_patterns  # noqa: E402
 import fence_polarity  # noqa: E402
 import fence_sparse  # noqa: E402
@@ -227,6 +238,22 @@ class BootLogTest(unittest.TestCase):
 	def test_bad_input(self):
 		with self.assertRaises(fence_bootlog.BootLogError):
 			fence_bootlog.judge('', 'stress', 0, False, 0, 1)
+
+	def test_selftest_counts(self):
+		# the kselftest harness's nameless SKIP lines count, and the case
+		# the plan promised but that never printed its line does not
+		ktap = fence_kparse.parse(data('selftest-failed.log').split('\n'))
+		self.assertEqual(len(ktap.subtests), 12)
+		s = fence_bootlog.selftest_counts(ktap)
+		self.assertEqual((s.passed, s.failed, s.skipped, s.failed_names),
+				 (6, 1, 4, ['orphan.unset_container_enodev']))
+
+	def test_skipped(self):
+		self.assertFalse(fence_bootlog.skipped(None))
+		ktap = fence_kparse.parse(['KTAP version 1', '1..2', 'ok 1 a # SKIP why', 'ok 2 b # x'])
+		self.assertEqual([fence_bootlog.skipped(t) for t in ktap.subtests], [True, False])
+		# the kernel's parser calls a SKIP ok; the verdict does not
+		self.assertTrue(ktap.subtests[0].ok_status())
 
 
 class PolarityTest(unittest.TestCase):
@@ -508,6 +535,390 @@ class KtapTest(unittest.TestCase):
 					     '1 passed, 1 failed'])
 		self.assertEqual(lines[5:9], ['KTAP version 1', '1..2', 'not ok 2 b', '1 passed, 1 failed'])
 
+	def test_nest_counts_skips_with_the_kernel_parser(self):
+		nest = fence_ktap.Nest('t')
+		for l in ['ok 1 early # SKIP before the header', 'KTAP version 1', '1..2',
+			  'ok 1 a # SKIP why', '# ok 9 b # SKIP a diagnostic', 'ok 2 b']:
+			nest.line(l)
+		self.assertEqual(nest.line('1 passed, 0 failed'), '    # t: pass:1 fail:0 skip:1 total:2')
+
+
+class KparseTest(unittest.TestCase):
+	NESTED = fence_ktap.document([
+		fence_ktap.Result('ok', 'layer', 'time: 3s', subtests=[
+			fence_ktap.Result('ok', 'a', 'fine'), fence_ktap.Result('not ok', 'b', 'broke')]),
+		fence_ktap.Result('skip', 'c', 'no cross compiler')])
+
+	def test_kunit_dir(self):
+		self.assertEqual(fence_kparse.kunit_dir({'FENCE_TREE': '/t'}), '/t/tools/testing/kunit')
+		with self.assertRaisesRegex(fence_kparse.KparseError, 'FENCE_TREE is not set'):
+			fence_kparse.kunit_dir({})
+
+	def test_missing_parser_is_one_line(self):
+		saved = fence_kparse._parser
+		fence_kparse._parser = None
+		try:
+			with tempfile.TemporaryDirectory() as d:
+				with self.assertRaises(fence_kparse.KparseError) as cm:
+					fence_kparse.load({'FENCE_TREE': d})
+		finally:
+			fence_kparse._parser = saved
+		self.assertIn("run 'make tree'", str(cm.exception))
+		self.assertNotIn('\n', str(cm.exception))
+
+	def test_load_is_the_kernels_parser(self):
+		p = fence_kparse.load()
+		self.assertTrue(p.__file__.startswith(fence_kparse.kunit_dir()), p.__file__)
+		self.assertIs(fence_kparse.load(), p)
+
+	def test_named(self):
+		self.assertEqual(list(fence_kparse.named(['ok 8 # SKIP why', '    not ok 2 # x',
+							  'ok 1 a # b', 'ok 3'])),
+				 ['ok 8 unnamed 8 # SKIP why', '    not ok 2 unnamed 2 # x', 'ok 1 a # b', 'ok 3'])
+
+	def test_parse_line_detail_status(self):
+		ktap = fence_kparse.parse(data('boot-clean.log').split('\n'))
+		t = fence_kparse.first(ktap)
+		self.assertEqual(t.name, 'stress_unplug_race')
+		self.assertEqual(fence_kparse.status(t), 'SUCCESS')
+		self.assertTrue(fence_kparse.line(t).startswith('ok 1 stress_unplug_race # cycles=128 '))
+		self.assertTrue(fence_kparse.detail(t).startswith('cycles=128 rounds=137 '))
+		self.assertEqual(fence_kparse.line(ktap), '')
+
+	def test_first(self):
+		self.assertIsNone(fence_kparse.first(fence_kparse.parse(['KTAP version 1', '1..1'])))
+		self.assertIsNone(fence_kparse.first(fence_kparse.parse(['no KTAP here'])))
+		ktap = fence_kparse.parse(['x', 'TAP version 13', '1..1', 'not ok 1 t # why'])
+		self.assertEqual(fence_kparse.detail(fence_kparse.first(ktap)), 'why')
+
+	def test_results_of_a_nested_document(self):
+		# the reporter's own nested document, read back by the kernel's parser
+		got = [(n, fence_kparse.status(t), fence_kparse.detail(t))
+		       for n, t in fence_kparse.results(fence_kparse.parse(self.NESTED))]
+		self.assertEqual(got, [('layer.a', 'SUCCESS', 'fine'), ('layer.b', 'FAILURE', 'broke'),
+				       ('layer', 'SUCCESS', 'time: 3s'),	# its own line's
+				       ('c', 'SKIPPED', 'SKIP no cross compiler')])
+
+	def test_kernel_log_prefix(self):
+		ktap = fence_kparse.parse(['[    1.0] boot', '[    1.1] KTAP version 1', '[    1.1] 1..1',
+					   '[    1.2] ok 1 t # fine'])
+		self.assertEqual(fence_kparse.detail(fence_kparse.first(ktap)), 'fine')
+
+
+CHECK = os.path.join(DATA, 'check')
+
+
+def check_layers():
+	"""The layers of test_data/check/results."""
+	with open(os.path.join(CHECK, 'results'), encoding='utf-8') as f:
+		return fence_ktap.read_results(f)
+
+
+def check_log(layer):
+	return fence_junit._read_log(os.path.join(CHECK, layer + '.log'))
+
+
+class JunitTest(unittest.TestCase):
+	def test_layer_secs(self):
+		self.assertEqual(fence_junit.layer_secs('time: 196s, see build/check/x.log'), 196)
+		self.assertEqual(fence_junit.layer_secs('time: 0s'), 0)
+		self.assertIsNone(fence_junit.layer_secs('no time'))
+
+	def test_cases_of_a_layer(self):
+		layers = {r.name: r for r in check_layers()}
+		c = fence_junit.cases(layers['compile-drivers'], check_log('compile-drivers'))
+		self.assertEqual(len(c), 21)
+		skips = [x for x in c if x.status == fence_ktap.SKIP]
+		self.assertEqual([(x.name, x.message[:9]) for x in skips],
+				 [('drivers/iommu/fsl_pamu_domain.c', 'left out:')])
+		c = fence_junit.cases(layers['sparse-gate'], check_log('sparse-gate'))
+		failed = [x for x in c if x.status == fence_ktap.NOT_OK]
+		self.assertEqual([x.name for x in failed], ['arm64'])
+		self.assertTrue(failed[0].message.startswith('base 29, series 30, new 1: '))
+		self.assertEqual(len(c), 13)
+
+	def test_failed_layer_without_a_failed_case(self):
+		layers = {r.name: r for r in check_layers()}
+		for name in ('kunit', 'series-check'):	# no KTAP, no log
+			c = fence_junit.cases(layers[name], check_log(name))
+			self.assertEqual([(x.name, x.status) for x in c], [(name, fence_ktap.NOT_OK)])
+			self.assertTrue(c[0].message.startswith('time: '))
+		ok = fence_ktap.Result('ok', 'kunit', 'time: 3s')
+		self.assertEqual(fence_junit.cases(ok, check_log('kunit')), [])
+
+	def test_missing_case_is_an_error(self):
+		c = fence_junit.cases(fence_ktap.Result('not ok', 'l', 'time: 1s'),
+				      ['KTAP version 1', '1..2', 'ok 1 a', '0 passed, 1 failed'])
+		self.assertEqual([x.status for x in c], [fence_ktap.OK, fence_junit.ERROR])
+		self.assertEqual(c[1].message, fence_junit.MISSING)
+
+	def test_suite(self):
+		layer = fence_ktap.Result('not ok', 'sparse-gate', 'time: 196s, see x')
+		s = fence_junit.suite(layer, check_log('sparse-gate'))
+		self.assertEqual((s.name, s.tests, s.failures, s.skipped, s.errors, s.time),
+				 ('sparse-gate', 13, 1, 0, 0, 196.0))
+
+	def test_document(self):
+		x = fence_junit.document(check_layers(), CHECK)
+		self.assertEqual([s.name for s in x], ['compile-drivers', 'kunit', 'sparse-gate',
+						      'boot-test', 'series-check'])
+		self.assertEqual((x.tests, x.failures, x.skipped, x.errors, x.time),
+				 (21 + 1 + 13 + 11 + 1, 3, 1, 0, 62.0 + 3 + 196 + 430))
+
+	def test_write_and_read_back(self):
+		jp = fence_junit.junitparser()
+		with tempfile.TemporaryDirectory() as d:
+			out = os.path.join(d, 'junit.xml')
+			fence_junit.write(check_layers(), CHECK, out)
+			self.assertEqual(os.listdir(d), ['junit.xml'])
+			x = jp.JUnitXml.fromfile(out)
+		self.assertEqual((x.name, x.tests, x.failures, x.skipped), ('make check', 47, 3, 1))
+		suites = {s.name: s for s in x}
+		self.assertEqual(suites['boot-test'].time, 430.0)
+		cases = {c.name: c for c in suites['sparse-gate']}
+		self.assertEqual(cases['arm64'].classname, 'sparse-gate')
+		self.assertIsInstance(cases['arm64'].result[0], jp.Failure)
+		self.assertTrue(cases['arm64'].result[0].message.startswith('base 29, series 30'))
+		self.assertTrue(cases['x86_64'].is_passed)
+		pamu = [c for c in suites['compile-drivers'] if c.is_skipped]
+		self.assertEqual([c.name for c in pamu], ['drivers/iommu/fsl_pamu_domain.c'])
+		self.assertIn('no powerpc cross compiler', pamu[0].result[0].message)
+
+	def test_cli(self):
+		with tempfile.TemporaryDirectory() as d:
+			out = os.path.join(d, 'j.xml')
+			res = os.path.join(CHECK, 'results')
+			self.assertEqual(fence.main(['junit', res, CHECK, '--out', out]), 0)
+			self.assertTrue(os.path.exists(out))
+			bad = os.path.join(d, 'bad')
+			for text in ('', 'ok compile-drivers\n'):
+				with open(bad, 'w', encoding='utf-8') as f:
+					f.write(text)
+				err = io.StringIO()
+				with contextlib.redirect_stderr(err):
+					self.assertEqual(fence.main(['junit', bad, CHECK, '--out', out]), 2)
+				self.assertEqual(len(err.getvalue().strip().split('\n')), 1, err.getvalue())
+
+	def test_without_junitparser(self):
+		with unittest.mock.patch.dict(sys.modules, {'junitparser': None}):
+			with self.assertRaisesRegex(fence_junit.JunitError, 'python3-junitparser'):
+				fence_junit.junitparser()
+
+
+class LavaTest(unittest.TestCase):
+	"""The boot cells as LAVA jobs, and LAVA logs back to the verdict, on a
+	real cell (bin/boot s390 series vfio 16 --prepare) and the log
+	lava-run wrote when it ran that cell's job."""
+
+	CELL = 'lava/s390-series-vfio.cell'
+	LOG = 'lava/s390-series-vfio.lava-run.log'
+	# LAVA as 'make deps' unpacks it: its schemas, its device-type templates.
+	LAVA_ROOT = os.path.join(os.path.dirname(HERE), 'build', 'lava', 'root')
+	TEMPLATES = os.path.join(LAVA_ROOT, 'usr', 'share', 'lava-server', 'device-types')
+
+	def need_lava(self):
+		if not os.path.isfile(os.path.join(self.TEMPLATES, 'qemu.jinja2')):
+			self.fail(f"no LAVA in {self.LAVA_ROOT}: run 'make deps'")
+
+	def with_images(self, cell, d):
+		"""CELL with its kernel and initramfs as two small files in D (the
+		saved cell names this machine's build)."""
+		paths = []
+		for name, text in (('bzImage', 'kernel'), ('initramfs-s390.cpio.gz', 'initrd')):
+			paths.append(os.path.join(d, name))
+			with open(paths[-1], 'w', encoding='utf-8') as f:
+				f.write(text)
+		return dataclasses.replace(cell, kernel=paths[0], initrd=paths[1])
+
+	def cell(self, text=None):
+		return fence_lava.read_cell(data(self.CELL) if text is None else text)
+
+	def s390(self):
+		return fence_arch.get('s390')
+
+	def test_read_cell(self):
+		c = self.cell()
+		self.assertEqual((c.arch, c.tree, c.test), ('s390', 'series', 'vfio'))
+		self.assertEqual(c.limit, 152)
+		self.assertTrue(c.append.startswith('console=ttysclp0 '), c.append)
+		self.assertIn('fence.test=vfio', c.append)
+		self.assertEqual(c.qemu[:2], ['-nographic', '-no-reboot'])
+
+	def test_read_cell_bad(self):
+		good = data(self.CELL)
+		for text, msg in ((good.replace('limit\t152', 'limit\tx'), 'not a positive'),
+				  (good.replace('initrd\t', 'initrd '), 'no tab'),
+				  (good + 'kernel\tagain\n', 'twice'),
+				  (good + 'colour\tred\n', 'unknown key'),
+				  ('\n'.join(l for l in good.split('\n') if not l.startswith('append')),
+				   'missing append'),
+				  (good.replace('panic=-1', 'panic="-1"'), 'double quote'),
+				  (good.replace('tree\tseries', 'tree\tmain'), 'not one of'),
+				  (good.replace('arch\ts390\n', ''), 'missing arch')):
+			with self.assertRaisesRegex(fence_lava.LavaError, msg):
+				self.cell(text)
+
+	def test_context(self):
+		ctx = fence_lava.context(self.s390(), self.cell())
+		self.assertEqual(ctx['arch'], 's390x')
+		self.assertEqual(ctx['memory'], 1024)
+		self.assertTrue(ctx['no_kvm'])
+		# The table's devices, paired with their option; what the
+		# template writes itself is not repeated.
+		self.assertIn('-device zpci,uid=1,fid=1,target=rng0', ctx['extra_options'])
+		self.assertIn('-M s390-ccw-virtio', ctx['extra_options'])
+		self.assertIn('-no-reboot', ctx['extra_options'])
+		self.assertFalse([o for o in ctx['extra_options'] if o.split()[0] in ('-m', '-nographic')])
+		self.assertEqual(fence_lava.lava_arch(fence_arch.get('x86_64')), 'x86_64')
+
+	def test_context_bad(self):
+		c = self.cell()
+		for qemu, msg in ((['-smp', '2'], 'no "-m"'), (['-m', 'lots'], 'size in MiB'),
+				  (['-m', '1024', 'stray'], 'follows no option'),
+				  (['-m', '1024', '-nographic', 'x'], 'takes no value')):
+			with self.assertRaisesRegex(fence_lava.LavaError, msg):
+				fence_lava.context(self.s390(), dataclasses.replace(c, qemu=qemu))
+		with self.assertRaisesRegex(fence_lava.LavaError, 'does not boot here'):
+			fence_lava.lava_arch(fence_arch.get('arm64'))
+
+	def test_job(self):
+		with tempfile.TemporaryDirectory() as d:
+			c = self.with_images(self.cell(), d)
+			j = fence_lava.job('s390-series-vfio', self.s390(), c)
+			lab = fence_lava.job('x', self.s390(), c, 'https://lab.example/fence/')
+		with self.assertRaisesRegex(fence_lava.LavaError, 'cannot read the image'):
+			fence_lava.job('x', self.s390(), dataclasses.replace(c, kernel='/nonexistent'))
+		with self.assertRaisesRegex(fence_lava.LavaError, 'not x86_64'):
+			fence_lava.job('x', fence_arch.get('x86_64'), c)
+		self.assertEqual(j['device_type'], 'qemu')
+		deploy, boot, test = (list(a.values())[0] for a in j['actions'])
+		self.assertEqual(deploy['images']['kernel']['url'], 'file://' + c.kernel)
+		# LAVA checks what it downloaded against the image's sha256.
+		self.assertEqual(deploy['images']['kernel']['sha256sum'],
+				 hashlib.sha256(b'kernel').hexdigest())
+		self.assertEqual(deploy['images']['kernel']['image_arg'],
+				 f'-kernel {{kernel}} -append "{c.append}"')
+		self.assertEqual(boot['method'], 'qemu')
+		mon = test['monitors'][0]
+		self.assertEqual(mon['start'], fence_bootlog.BEGIN)
+		self.assertEqual(test['timeout'], {'seconds': 152})
+		self.assertGreater(j['timeouts']['job']['seconds'], c.limit)
+		# The monitor pattern reads the guest's KTAP lines, passes and failures.
+		import re
+		m = re.search(mon['pattern'], 'not ok 3 orphan.unset_container_enodev\r\n')
+		self.assertEqual((m.group('result'), m.group('test_case_id')),
+				 ('not ok', 'orphan.unset_container_enodev'))
+		self.assertEqual(mon['fixupdict'][m.group('result')], 'fail')
+		m = re.search(mon['pattern'], 'ok 1 multi_device_unplug_race # cycles=16')
+		self.assertEqual(m.group('test_case_id'), 'multi_device_unplug_race')
+		# A line cut by a read matches nothing until its name is whole.
+		self.assertIsNone(re.search(mon['pattern'], 'ok 1 mul'))
+		self.assertNotEqual(mon['end'], fence_bootlog.END)
+		# LAVA's end is a regular expression: the line after the end
+		# marker, or a panic (a base cell's report).
+		self.assertIn('iommu-fence-boot: power off', data('../../boot/init'))
+		self.assertTrue(re.search(mon['end'], 'iommu-fence-boot: power off'))
+		self.assertTrue(re.search(mon['end'], 'Kernel panic - not syncing: panic_on_warn set ...'))
+		self.assertFalse(re.search(mon['end'], 'iommu-fence-boot: end rc=0'))
+		self.assertEqual(list(lab['actions'][0].values())[0]['images']['ramdisk']['url'],
+				 'https://lab.example/fence/initramfs-s390.cpio.gz')
+
+	def test_schema(self):
+		"""LAVA's own schema (what a server checks on submission) takes the
+		job, and refuses a broken one."""
+		self.need_lava()
+		with tempfile.TemporaryDirectory() as d:
+			j = fence_lava.job('s390-series-vfio', self.s390(), self.with_images(self.cell(), d))
+		fence_lava.schema_check(j, self.LAVA_ROOT)
+		j['actions'][2]['test']['monitors'][0]['name'] = 'no spaces allowed'
+		with self.assertRaisesRegex(fence_lava.LavaError, 'LAVA schema'):
+			fence_lava.schema_check(j, self.LAVA_ROOT)
+		with self.assertRaisesRegex(fence_lava.LavaError, 'no lava_common'):
+			fence_lava.schema_check(j, DATA)
+
+	def test_device(self):
+		"""LAVA's own qemu.jinja2 renders the job's context."""
+		self.need_lava()
+		dev = fence_lava.device(fence_lava.context(self.s390(), self.cell()), self.TEMPLATES)
+		self.assertIn('qemu-system-s390x', dev)
+		self.assertIn('-device zpci,uid=2,fid=2,target=rng1', dev)
+		self.assertNotIn('-enable-kvm', dev)
+		with self.assertRaisesRegex(fence_lava.LavaError, 'no qemu.jinja2'):
+			fence_lava.device({}, DATA)
+
+	def test_console(self):
+		lines = fence_lava.console(data(self.LOG))
+		self.assertTrue(lines[0].startswith('Linux version 6.1'), lines[0])
+		self.assertIn('iommu-fence-boot: end rc=0', lines)
+		# A server's raw log (lavacli jobs logs --raw) reads the same.
+		raw = ''.join('- ' + l + '\n' for l in data(self.LOG).splitlines())
+		self.assertEqual(fence_lava.console(raw), lines)
+		# LAVA writes an entry as YAML with double quotes (lava_common.log):
+		# an escape character or a non-ASCII letter in a console line is a
+		# YAML escape, not JSON.
+		import yaml
+		msg = '\x1b[0mcaf\u00e9 iommu-fence-boot: end rc=0'
+		line = yaml.dump({'dt': 'x', 'lvl': 'target', 'msg': msg}, default_style='"',
+				 default_flow_style=True, width=10 ** 6).strip()
+		with self.assertRaises(ValueError):
+			json.loads(line)
+		self.assertEqual(fence_lava.console(line + '\n- ' + line + '\n'), [msg, msg])
+
+	def test_judge_clean(self):
+		v = fence_lava.judge(data(self.LOG), 'vfio', 152, 27)
+		self.assertEqual(v.result, 'clean')
+		self.assertEqual(v.cycle, 16)
+		self.assertEqual(fence_lava.outcome(data(self.LOG)), (True, False))
+
+	def cut(self, extra=''):
+		"""The log up to the guest's cycle 8, then EXTRA."""
+		out = []
+		for l in data(self.LOG).splitlines():
+			if 'cycle 9' in l:
+				break
+			out.append(l)
+		return '\n'.join(out) + '\n' + extra
+
+	def test_judge_timeout_report_error(self):
+		timeout = ('{"dt": "x", "lvl": "error", "msg": "lava-test-monitor timed out '
+			   'after 152 seconds"}\n')
+		self.assertEqual(fence_lava.outcome(self.cut(timeout)), (False, True))
+		self.assertEqual(fence_lava.judge(self.cut(timeout), 'vfio', 152, 160).result, 'hang')
+		# QEMU gone without the end marker and without a timeout.
+		self.assertEqual(fence_lava.judge(self.cut(), 'vfio', 152, 20).result, 'error')
+		# A kernel report among the console lines beats both.
+		splat = ''.join(json.dumps({'dt': 'x', 'lvl': 'target', 'msg': l}) + '\n'
+				for l in sample_lines('report-lines.txt')[:1])
+		self.assertEqual(fence_lava.judge(self.cut(splat + timeout), 'vfio', 152, 160).result,
+				 'report')
+
+	def test_judge_monitor_end(self):
+		"""A job whose monitor stops at the line after the end marker (an
+		x86_64 multi-device job) keeps the marker and the KTAP name whole."""
+		log = data('lava/x86_64-series-multi.lava-run.log')
+		self.assertIn('iommu-fence-boot: end rc=0', fence_lava.console(log))
+		v = fence_lava.judge(log, 'multi', 152, 48)
+		self.assertEqual(v.result, 'clean')
+		self.assertIn('other_device_kept_working=16', v.summary)
+		self.assertIn('"test_case_id": "multi_device_unplug_race"', log)
+
+	def test_judge_base_panic(self):
+		"""A base cell through lava-run: the report panics the guest, the
+		monitor ends at the panic, LAVA's job passes, the verdict is a
+		report, which the base's polarity wants."""
+		log = data('lava/s390-base-stress.lava-run.log')
+		self.assertIn('"case": "job", "definition": "lava", "result": "pass"', log)
+		v = fence_lava.judge(log, 'stress', 1120, 9)
+		self.assertEqual(v.result, 'report')
+		self.assertIn('zpci_dma_exit_device', v.first)
+		cell = fence_lava.read_cell(data('lava/s390-base-stress.cell'))
+		self.assertEqual((cell.tree, cell.test), ('base', 'stress'))
+		self.assertTrue(fence_polarity.boot_cell(cell.tree, cell.test, v)[0])
+
+	def test_judge_bad(self):
+		with self.assertRaisesRegex(fence_lava.LavaError, 'no console line'):
+			fence_lava.judge('lava-run: error: the job file is missing\n', 'vfio', 152, 1)
+
 
 class BenchTest(unittest.TestCase):
 	def logs(self, edit=None):
@@ -714,9 +1125,20 @@ plug = "remove"
 class ArchTest(unittest.TestCase):
 	def test_the_table(self):
 		a = fence_arch.load()
-		self.assertEqual(list(a), ['x86_64', 'arm64', 'arm', 's390'])
+		self.assertEqual(list(a), ['x86_64', 'arm64', 'arm', 'powerpc', 's390'])
 		self.assertEqual([n for n, x in a.items() if x.boot], ['x86_64', 's390'])
 		self.assertTrue(a['s390'].fastpath and a['x86_64'].fastpath)
+		# compile coverage only: fsl_pamu, no boot, no fast path
+		self.assertIn('FSL_PAMU:drivers/iommu/fsl_pamu_domain.o', a['powerpc'].objects)
+		self.assertEqual((a['powerpc'].boot, a['powerpc'].fastpath), (None, []))
+
+	def test_shell_without_boot(self):
+		# what bin/* see of an architecture that does not boot: BOOTS=0
+		# and no QEMU facts, so that 'arch_facts ARCH IMAGE' is empty
+		out = subprocess.run(['bash', '-c', fence_arch.shell(fence_arch.get('powerpc')) +
+				      'echo "$BOOTS ${#FASTPATH[@]} ${IMAGE-unset} ${OBJECTS[-1]}"'],
+				     capture_output=True, text=True, check=True).stdout
+		self.assertEqual(out, '0 0 unset FSL_PAMU:drivers/iommu/fsl_pamu_domain.o\n')
 
 	def test_unknown_arch(self):
 		with self.assertRaisesRegex(fence_arch.ArchError, 'unknown architecture "s390x"'):
@@ -796,6 +1218,102 @@ def sparse_saved(name: str):
 
 def sparse_tree(name: str) -> fence_sparse.SourceTree:
 	return fence_sparse.SourceTree(os.fsencode(os.path.join(SPARSE, name)))
+
+
+class MaintTest(unittest.TestCase):
+	# get_maintainer.pl --no-git --no-git-fallback --no-fixes on the
+	# series' docs patch before its MAINTAINERS entry was fixed
+	GM = (
+		'Jonathan Corbet <corbet@lwn.net> (maintainer:DOCUMENTATION)\n'
+		'iommu-fence developers <iommu-fence@example.org> (maintainer:IOMMU RELEASE FENCE)\n'
+		'"Bj\u00f6rn Roy Baron" <bjorn3_gh@protonmail.com> (reviewer:RUST)\n'
+		'linux-doc@vger.kernel.org (open list:DOCUMENTATION)\n'
+		'linux-kernel@vger.kernel.org (open list)\n')
+
+	def test_unreal(self):
+		for addr in ('joro@8bytes.org', 'linux-kernel@vger.kernel.org',
+			     'Robin.Murphy@arm.com', 'a@b.xn--p1ai', 'x@kernel.org'):
+			self.assertIsNone(fence_maint.unreal(addr), addr)
+		for addr, why in (('iommu-fence@example.org', 'placeholder'),
+				  ('check@localhost', 'placeholder'),
+				  ('dev@Example.COM', 'example.com is reserved'),
+				  ('a@lists.example.net', 'example.net is reserved'),
+				  ('root@localhost', 'no top-level domain'),
+				  ('a@host.localhost', '.localhost is a reserved'),
+				  ('a@b.invalid', '.invalid is a reserved'),
+				  ('a@b.test', '.test is a reserved'),
+				  ('a@b.c0m', 'not a top-level domain'),
+				  ('a@b.c', 'not a top-level domain'),
+				  ('not-an-address', 'not an address'),
+				  ('a b@c.org', 'not an address')):
+			self.assertIn(why, fence_maint.unreal(addr) or '', addr)
+
+	def test_get_maintainer(self):
+		r = fence_maint.gm_recipients(self.GM)
+		self.assertEqual(r[1], ('iommu-fence@example.org', 'maintainer:IOMMU RELEASE FENCE'))
+		self.assertEqual(r[2][0], 'bjorn3_gh@protonmail.com')
+		self.assertEqual(r[4], ('linux-kernel@vger.kernel.org', 'open list'))
+		ok, detail = fence_maint.judge(r)
+		self.assertFalse(ok)
+		self.assertEqual(detail, 'cannot be mailed: iommu-fence@example.org '
+				 '(maintainer:IOMMU RELEASE FENCE): a placeholder of the project')
+		ok, detail = fence_maint.judge([x for x in r if 'example' not in x[0]])
+		self.assertEqual((ok, detail), (True, '4 recipients, all real'))
+		self.assertEqual(fence_maint.judge([]), (False, 'no recipient'))
+		with self.assertRaisesRegex(fence_maint.MaintError, 'not a get_maintainer.pl line'):
+			fence_maint.gm_recipients('scripts/get_maintainer.pl: file not found (x)\n')
+
+	def test_sections(self):
+		self.assertEqual(fence_maint.sections(self.GM),
+				 ['DOCUMENTATION', 'IOMMU RELEASE FENCE', 'RUST'])
+		self.assertEqual(fence_maint.sections(
+			'Linus Torvalds <torvalds@linux-foundation.org> (maintainer:THE REST)\n'
+			'linux-kernel@vger.kernel.org (open list)\n'), [])
+
+	def test_mail(self):
+		mail = ('From: Dev <dev@kernel.org>\n'
+			'To: Joerg Roedel <joro@8bytes.org>,\n'
+			'\tWill Deacon <will@kernel.org>\n'
+			'Cc: iommu@lists.linux.dev, "iommu-fence developers" <iommu-fence@example.org>\n'
+			'Cc: linux-kernel@vger.kernel.org\n'
+			'Subject: [PATCH 1/2] x\n\nbody\nCc: x@example.com\n')
+		r = fence_maint.mail_recipients(mail)
+		self.assertEqual([a for a, _ in r], ['joro@8bytes.org', 'will@kernel.org',
+			'iommu@lists.linux.dev', 'iommu-fence@example.org', 'linux-kernel@vger.kernel.org'])
+		self.assertEqual(r[3][1], 'Cc')
+		ok, detail = fence_maint.judge(r)
+		self.assertFalse(ok)
+		self.assertIn('iommu-fence@example.org (Cc)', detail)
+		with self.assertRaisesRegex(fence_maint.MaintError, 'not a mail'):
+			fence_maint.mail_recipients('')
+		# The sender's own address (b4 Cc's the sender's Signed-off-by) is
+		# not a recipient; the others still are.
+		own = mail.replace('From: Dev <dev@kernel.org>',
+				   'From: iommu-fence developers <IOMMU-fence@example.org>')
+		r = fence_maint.mail_recipients(own)
+		self.assertNotIn('iommu-fence@example.org', [a for a, _ in r])
+		self.assertTrue(fence_maint.judge(r)[0])
+		r = fence_maint.mail_recipients(own.replace('Cc: linux-kernel@vger.kernel.org',
+							    'Cc: list@example.net'))
+		self.assertFalse(fence_maint.judge(r)[0])
+
+	def test_commands(self):
+		with tempfile.TemporaryDirectory() as d:
+			gm = os.path.join(d, 'gm')
+			with open(gm, 'w', encoding='utf-8') as f:
+				f.write(self.GM)
+			out = io.StringIO()
+			with contextlib.redirect_stdout(out):
+				self.assertEqual(fence.main(['recipients', gm]), 1)
+				self.assertEqual(fence.main(['maint-sections', gm]), 0)
+			self.assertEqual(out.getvalue().splitlines()[1:],
+					 ['DOCUMENTATION', 'IOMMU RELEASE FENCE', 'RUST'])
+			with open(gm, 'w', encoding='utf-8') as f:
+				f.write('To: joro@8bytes.org\nCc: will@kernel.org\n\nx\n')
+			out = io.StringIO()
+			with contextlib.redirect_stdout(out):
+				self.assertEqual(fence.main(['recipients', '--mail', gm]), 0)
+			self.assertEqual(out.getvalue(), '2 recipients, all real\n')
 
 
 class SparseTest(unittest.TestCase):
@@ -961,6 +1479,11 @@ def ktap_main() -> int:
 
 
 if __name__ == '__main__':
+	try:
+		fence_kparse.load()
+	except fence_kparse.KparseError as e:
+		print(f'fence_tool_test.py: error: {e}', file=sys.stderr)
+		sys.exit(2)
 	if sys.argv[1:] == ['--ktap']:
 		sys.exit(ktap_main())
 	unittest.main()

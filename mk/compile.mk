@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Compile the drivers/iommu/ objects of the Coccinelle conversion commits
-# for x86_64, arm64, arm and s390 (cross compilers + ccache), for inclusion
-# from the top Makefile:
+# for x86_64, arm64, arm, powerpc and s390 (cross compilers + ccache), for
+# inclusion from the top Makefile:
 #
 #   make compile-drivers                  every architecture
 #   make compile-drivers COMPILE_ARCHES="arm s390"

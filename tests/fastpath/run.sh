@@ -51,7 +51,8 @@ fail() {
 	shift
 	result_line 'not ok' "$name" "$*"
 	echo "# not ok: $name"
-	sed 's/^/#    | /' "$TMP/stdout" "$TMP/stderr" | head -n 30
+	# head may close the pipe on sed (SIGPIPE under pipefail).
+	sed 's/^/#    | /' "$TMP/stdout" "$TMP/stderr" | head -n 30 || true
 }
 
 skip() {
@@ -288,7 +289,7 @@ real() {
 		return
 	fi
 	# the architecture's fast-path objects, from harness/arches.toml
-	eval "$(python3 "$FENCE" arch "$arch" | sed -n 's/^FASTPATH=/table=/p')"
+	eval "$("$PYTHON" "$FENCE" arch "$arch" | sed -n 's/^FASTPATH=/table=/p')"
 	for entry in "${table[@]}"; do
 		objs+=("${entry%% *}")
 	done
@@ -325,4 +326,4 @@ else
 fi
 
 echo "# time: $(($(date +%s) - start))s"
-python3 "$FENCE" report --title fastpath-selftest "$RESULTS"
+"$PYTHON" "$FENCE" report --title fastpath-selftest "$RESULTS"
