@@ -22,13 +22,14 @@ BIN := $(CURDIR)/bin
 # early; series-check before boot-test, since its per-commit builds leave
 # the boot kernels of the series built (bin/kernel.sh).  Each layer is a
 # target; bin/check runs it as a KTAP subtest and times it.
-CHECK_LAYERS := harness-test kunit kunit-base bench-fastpath cocci-test \
-	compile-drivers series-check sparse-gate boot-test lava-test
+CHECK_LAYERS := harness-test kunit kunit-base kunit-stable bench-fastpath \
+	cocci-test compile-drivers series-check stable-check sparse-gate \
+	boot-test lava-test
 
 # The targets of each further layer, one fragment each.
 include $(sort $(wildcard mk/*.mk))
 
-.PHONY: all deps tree series check help kunit kunit-base
+.PHONY: all deps tree series check help kunit kunit-base kunit-stable
 
 all: series boot ## deps, tree, series, then 'make boot'
 
@@ -65,6 +66,9 @@ kunit: tree ## the KUnit suites on the series (UML, lockdep)
 
 kunit-base: tree ## the KUnit suites on the base: race red, others green
 	@$(BIN)/kunit base
+
+kunit-stable: tree ## the KUnit suites on the stable subset: all pass
+	@$(BIN)/kunit stable
 
 # The same suite on x86_64 under QEMU, preemptible and with
 # DEBUG_ATOMIC_SLEEP: adds the deferred_atomic case.

@@ -188,3 +188,64 @@ kernel_build() {
 	exec {lock}>&-
 	return 1
 }
+
+# needs_build COMMIT OUT: does COMMIT change anything the build in OUT uses?
+needs_build() {
+	local c=$1 out=$2 f
+	# The last build there failed, or never ran: build.
+	[ -f "$out/.iommu-fence.built" ] || return 0
+	while read -r f; do
+		case $f in
+		*Kconfig* | *Makefile* | *Kbuild* | *.lds*) return 0 ;;
+		*.c | *.S) [ ! -f "$out/${f%.*}.o" ] || return 0 ;;
+		*.h) grep -rqsF --include='*.cmd' -- "/$f" "$out" && return 0 ;;
+		esac
+	done < <(git -C "$TREE" diff-tree --no-commit-id -r --name-only "$c")
+	return 1
+}
+
+# build_at ARCH COMMIT: 0 and a note, or 1 and the first error.
+build_at() {
+	local arch=$1 c=$2 image f warn=""
+	image=$(kernel_build "$arch" "$c" --force) || { echo "$image"; return 1; }
+	[ -f "${image%.img}.log" ] || { echo "no build log beside $image"; return 1; }
+	while read -r f; do
+		# Out of tree, gcc names a source by its path under srctree.
+		grep -qE "(^|/)$f:[0-9]+:[0-9]+: warning:" "${image%.img}.log" && warn="$warn $f"
+	done < <(git -C "$TREE" diff-tree --no-commit-id -r --name-only "$c")
+	if [ -n "$warn" ]; then
+		echo "compiler warnings in:$warn"
+		return 1
+	fi
+	echo "built"
+}
+
+# kernel_verdict ARCH COMMIT: whether COMMIT builds on its own, as a patch
+# on its parent, with no compiler warning in a file it touches: 0 and a
+# note, or 1 and the first error.  Walk a branch commit by commit from its
+# base, so that the build dir holds the parent: a commit that changes
+# nothing this config compiles (no Kconfig or Makefile, no compiled
+# source, no header a compiled object includes) is not rebuilt, since its
+# build result is its parent's.  A commit that built is recorded per
+# commit and stamp (build/kernel/verdicts/): the same commit on another
+# branch (the stable subset is the head of the series) is not built again.
+kernel_verdict() {
+	local arch=$1 sha rec msg
+	sha=$(git -C "$TREE" rev-parse -q --verify "$2^{commit}") ||
+		{ echo "no commit '$2' in build/linux"; return 1; }
+	rec=$BUILD/kernel/verdicts/$arch-$sha-$(kernel_stamp "$arch")
+	if [ -f "$rec" ]; then
+		echo "$(cat "$rec") (recorded)"
+		return 0
+	fi
+	# (a root commit, the base, has no parent to compare with)
+	if git -C "$TREE" rev-parse -q --verify "$sha^" >/dev/null &&
+		! needs_build "$sha" "$BUILD/kernel/$arch"; then
+		msg="nothing this config compiles changes"
+	else
+		msg=$(build_at "$arch" "$sha") || { echo "$msg"; return 1; }
+	fi
+	mkdir -p "${rec%/*}"
+	echo "$msg" >"$rec"
+	echo "$msg"
+}

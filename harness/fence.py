@@ -24,11 +24,13 @@ import fence_lava  # noqa: E402
 import fence_maint  # noqa: E402
 import fence_polarity  # noqa: E402
 import fence_sparse  # noqa: E402
+import fence_stable  # noqa: E402
 
 ERRORS = (fence_arch.ArchError, fence_bench.BenchError, fence_bootlog.BootLogError,
 	  fence_fastpath.FastpathError, fence_junit.JunitError, fence_kparse.KparseError,
 	  fence_ktap.KtapError, fence_kunit.KunitError, fence_lava.LavaError,
 	  fence_maint.MaintError, fence_polarity.PolarityError, fence_sparse.SparseError,
+	  fence_stable.StableError,
 	  ImportError, OSError, ValueError)
 
 
@@ -179,6 +181,30 @@ def cmd_mutant(args) -> int:
 		why += f'; log {args.log}'
 	print(f'{fence_ktap.OK if ok else fence_ktap.NOT_OK}\t{args.name}\t{why}')
 	return 0 if ok else 1
+
+
+def _patches(folder: str):
+	"""The (path, text) of each patch of a git format-patch folder, in order,
+	the cover letter left out."""
+	names = sorted(n for n in os.listdir(folder)
+		       if n.endswith('.patch') and not n.startswith('0000-'))
+	if not names:
+		raise fence_stable.StableError(f'{folder} holds no patch')
+	return [(os.path.join(folder, n), _read(os.path.join(folder, n))) for n in names]
+
+
+def cmd_stable(args) -> int:
+	"""The stable subset's result lines: its size, each patch's tags."""
+	if args.goal < 1:
+		raise UsageError('stable: --goal must be a positive number of lines')
+	results = fence_stable.judge(_patches(args.subset), args.goal,
+				     [t for _, t in _patches(args.series)])
+	if args.size:
+		print(f'{results[0].name}: {results[0].detail}')
+		return 0 if results[0].status == fence_ktap.OK else 1
+	for r in results:
+		print(f'{r.status}\t{r.name}\t{r.detail}')
+	return fence_ktap.exit_status(results)
 
 
 def cmd_bench(args) -> int:
@@ -377,6 +403,14 @@ def main(argv=None) -> int:
 			   'that get_maintainer.pl output names, one a line')
 	s.add_argument('file')
 	s.set_defaults(func=cmd_maint_sections)
+
+	s = sub.add_parser('stable', help='the stable subset (a format-patch folder) judged: '
+			   'its added lines of non-test code against GOAL, its tags; result lines')
+	s.add_argument('--goal', type=int, required=True)
+	s.add_argument('--series', required=True, help="the full series' format-patch folder")
+	s.add_argument('--size', action='store_true', help='print only the size, as text')
+	s.add_argument('subset')
+	s.set_defaults(func=cmd_stable)
 
 	args = p.parse_args(argv)
 	try:

@@ -32,6 +32,7 @@ class Boot:
 	other: str
 	multi: str
 	plug: str
+	stable: List[str]
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,9 @@ _FIELDS = {'cross': _STR, 'debian': _STR, 'defconfig': _STR,
 _BOOT_FIELDS = {'qemu': _STR, 'machine': _STR, 'image': _STR,
 		'console': _STR, 'append': _STR, 'devices': _LIST,
 		'busybox': _STR, 'dev': _STR, 'other': _STR, 'multi': _STR,
-		'plug': _STR}
+		'plug': _STR, 'stable': _LIST}
+# The boot tests of bin/boot; "stable" names some of them.
+BOOT_TESTS = ('vfio', 'multi', 'stress', 'selftest')
 
 
 def _check(where: str, table: dict, fields: dict, optional=()) -> None:
@@ -88,6 +91,10 @@ def parse(text: str) -> Dict[str, Arch]:
 				raise ArchError(f'{name}.boot.busybox: "host" or "deb"')
 			if not (b['plug'] == 'remove' or b['plug'].startswith('slot:')):
 				raise ArchError(f'{name}.boot.plug: "remove" or "slot:NAME"')
+			for test in b['stable']:
+				if test not in BOOT_TESTS or (test == 'multi' and not b['multi']):
+					raise ArchError(f'{name}.boot.stable: "{test}" is no boot test here '
+							f'(want some of: {", ".join(BOOT_TESTS)})')
 			boot = Boot(**b)
 		for o in t['objects']:
 			if ':' not in o:
@@ -140,5 +147,6 @@ def shell(arch: Arch) -> str:
 			'OTHER': shlex.quote(b.other),
 			'MULTI': shlex.quote(b.multi),
 			'PLUG': shlex.quote(b.plug),
+			'STABLE': _array(b.stable),
 		})
 	return ''.join(f'{k}={v}\n' for k, v in out.items())

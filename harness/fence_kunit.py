@@ -90,11 +90,10 @@ def log_problems(log: str) -> List[str]:
 
 
 def judge(tree: str, json_text: str, log: Optional[str]) -> List[fence_ktap.Result]:
-	"""Every result line of the run: the cases, on the series the log
-	(None: there is no log)."""
-	fence_polarity.check_tree(tree)
+	"""Every result line of the run: the cases, on a fenced tree (the
+	series, the stable subset) the log (None: there is no log)."""
 	res = judge_cases(tree, load(json_text))
-	if tree == 'series':
+	if fence_polarity.fenced(tree):
 		hits = log_problems(log) if log is not None else ['no kernel log']
 		res.append(fence_ktap.Result(
 			fence_ktap.NOT_OK if hits else fence_ktap.OK, 'kernel-log-clean',

@@ -2,6 +2,9 @@
 """The polarity rules, stated once: what each tree must show.
 
   series  every boot cell is clean; every KUnit case passes.
+  stable  (the stable subset of the series, patches/stable, plus the test
+          commits) what the series must show: the subset closes the race
+          on its own.
   base    (the base plus only the test commits) every boot cell ends in a
           kernel report after the test began (fence_bootlog: a report
           before is an error on either tree), and a selftest cell without
@@ -21,7 +24,9 @@ from typing import Tuple
 
 import fence_bootlog
 
-TREES = ('series', 'base')
+TREES = ('series', 'stable', 'base')
+# The trees that carry the fence: clean, every case passing.
+FENCED = ('series', 'stable')
 SUITE_PREFIX = 'iommu-fence-'
 CLASSES = ('race', 'regression', 'sanity')
 SUITES = tuple(SUITE_PREFIX + c for c in CLASSES)
@@ -33,13 +38,18 @@ class PolarityError(Exception):
 
 def check_tree(tree: str) -> None:
 	if tree not in TREES:
-		raise PolarityError(f'unknown tree "{tree}" (want series or base)')
+		raise PolarityError(f'unknown tree "{tree}" (want {", ".join(TREES)})')
+
+
+def fenced(tree: str) -> bool:
+	"""Whether TREE carries the fence (must be clean), else it must be red."""
+	check_tree(tree)
+	return tree in FENCED
 
 
 def boot_cell(tree: str, test: str, v: fence_bootlog.BootVerdict) -> Tuple[bool, str]:
 	"""Whether boot verdict V is what TREE must give, and why."""
-	check_tree(tree)
-	if tree == 'series':
+	if fenced(tree):
 		return v.result == 'clean', v.result
 	if v.result == 'report':
 		return True, 'report, red as expected'
@@ -61,14 +71,14 @@ def kunit_class(suite: str) -> str:
 def kunit_case(tree: str, suite: str, name: str, status: str) -> Tuple[bool, str]:
 	"""Whether a case of SUITE with kunit.py status STATUS (PASS, FAIL,
 	SKIP, ERROR) is what TREE must give, and why."""
-	check_tree(tree)
+	fence = fenced(tree)
 	cls = kunit_class(suite)
 	if status not in ('PASS', 'FAIL', 'SKIP', 'ERROR'):
 		raise PolarityError(f'unknown KUnit status "{status}"')
 	if status == 'ERROR' or not name:
 		return False, f'{cls} case did not run (the kernel crashed?)'
-	if tree == 'series':
-		return status == 'PASS', f'{cls} case {status} on the series'
+	if fence:
+		return status == 'PASS', f'{cls} case {status} on the {tree}'
 	if cls == 'race':
 		if status == 'FAIL':
 			return True, 'race case fails on the base, as it must'

@@ -44,6 +44,7 @@ import fence_maint  # noqa: E402
 import fence_patterns  # noqa: E402
 import fence_polarity  # noqa: E402
 import fence_sparse  # noqa: E402
+import fence_stable  # noqa: E402
 
 DATA = os.path.join(HERE, 'test_data')
 
@@ -278,6 +279,16 @@ class PolarityTest(unittest.TestCase):
 		# the same failed count does not make a stress cell red
 		self.assertFalse(fence_polarity.boot_cell('base', 'stress', v)[0])
 
+	def test_stable_is_held_to_the_series(self):
+		"""The stable subset must close the race on its own: clean boot
+		cells and every case passing, as the series."""
+		self.assertTrue(fence_polarity.boot_cell('stable', 'vfio', judge('boot-clean.log'))[0])
+		self.assertFalse(fence_polarity.boot_cell('stable', 'stress', judge('boot-report-base.log'))[0])
+		k = fence_polarity.kunit_case
+		self.assertTrue(k('stable', 'iommu-fence-race', 'a', 'PASS')[0])
+		self.assertFalse(k('stable', 'iommu-fence-race', 'a', 'FAIL')[0])
+		self.assertFalse(k('stable', 'iommu-fence-sanity', 'a', 'SKIP')[0])
+
 	def test_kunit_cases(self):
 		k = fence_polarity.kunit_case
 		self.assertTrue(k('series', 'iommu-fence-race', 'a', 'PASS')[0])
@@ -299,12 +310,12 @@ class PolarityTest(unittest.TestCase):
 		log = data('boot-clean.log').replace('ok 1 stress_unplug_race #', 'ok 1 stress_unplug_race # SKIP')
 		v = fence_bootlog.judge(log, 'stress', 0, True, 300, 5)
 		self.assertEqual([fence_polarity.boot_cell(t, 'stress', v)[0] for t in fence_polarity.TREES],
-				 [False, False])
+				 [False, False, False])
 		# a selftest whose cases all skipped
 		log = 'iommu-fence-boot: begin\nTAP version 13\n1..1\nok 1 a # SKIP x\niommu-fence-boot: end rc=0\n'
 		v = fence_bootlog.judge(log, 'selftest', 0, True, 300, 5)
 		self.assertEqual([fence_polarity.boot_cell(t, 'selftest', v)[0] for t in fence_polarity.TREES],
-				 [False, False])
+				 [False, False, False])
 
 	def test_a_case_that_did_not_run_is_an_error(self):
 		for tree in fence_polarity.TREES:
@@ -920,6 +931,77 @@ class LavaTest(unittest.TestCase):
 			fence_lava.judge('lava-run: error: the job file is missing\n', 'vfio', 152, 1)
 
 
+class StableTest(unittest.TestCase):
+	"""The stable subset's size and tags, on the series' own patches."""
+
+	@staticmethod
+	def patch(name: str) -> str:
+		with open(os.path.join(HERE, '..', 'patches', name), encoding='utf-8') as f:
+			return f.read()
+
+	@staticmethod
+	def mail(msg: str, files) -> str:
+		"""A format-patch mail with message MSG adding n lines to each file."""
+		text = f'Subject: [PATCH] x\n\n{msg}\n---\n'
+		for path, n in files:
+			text += (f'diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n'
+				 '@@ -1,1 +1,2 @@\n context\n-old\n' + '+new\n' * n)
+		return text + '-- \n2.39.5\n'
+
+	def test_code_lines(self):
+		m = self.mail('m', [('drivers/iommu/iommu.c', 3), ('include/linux/iommu.h', 2),
+				    ('drivers/iommu/Kconfig', 5), ('Documentation/x.rst', 4),
+				    ('drivers/iommu/iommu-fence-test.c', 7),
+				    ('tools/testing/selftests/vfio/vfio_fence_test.c', 6)])
+		self.assertEqual(fence_stable.added_lines(m)['drivers/iommu/Kconfig'], 5)
+		self.assertEqual(fence_stable.code_lines([m]), 5)
+		self.assertTrue(fence_stable.is_test('drivers/iommu/iommu-fence-stress.c'))
+		self.assertTrue(fence_stable.is_test('drivers/iommu/.kunitconfig'))
+		self.assertFalse(fence_stable.is_code('drivers/iommu/.kunitconfig'))
+		self.assertTrue(fence_stable.is_code('arch/arm/mm/dma-mapping.c'))
+
+	def test_real_patches(self):
+		"""The '+++' header is no added line; a test patch adds test code."""
+		p = self.patch('0001-iommu-Take-the-group-mutex-in-iommu_deferred_attach.patch')
+		added = fence_stable.added_lines(p)
+		self.assertEqual(list(added), ['drivers/iommu/iommu.c'])
+		self.assertEqual(added['drivers/iommu/iommu.c'],
+				 sum(1 for l in p.split('\n') if l.startswith('+') and not l.startswith('+++')))
+		kunit = self.patch('0010-iommu-Add-KUnit-tests-for-the-release-fence.patch')
+		self.assertTrue(fence_stable.patch_problems(kunit))
+
+	def test_judge(self):
+		good = self.mail('Fixes: 123456789abc ("x")\nCc: stable@vger.kernel.org\nSigned-off-by: a <a@b.c>',
+				 [('drivers/iommu/iommu.c', 10)])
+		no_cc = self.mail('Signed-off-by: a <a@b.c>', [('drivers/iommu/iommu.c', 10)])
+		test = self.mail('Cc: stable@vger.kernel.org', [('drivers/iommu/iommu-fence-test.c', 1)])
+		res = fence_stable.judge([('1.patch', good), ('2.patch', no_cc), ('3.patch', test)], 25,
+					 [good, no_cc, test, self.mail('m', [('drivers/vfio/a.c', 4)])])
+		self.assertEqual([(r.status, r.name) for r in res],
+				 [('ok', 'stable size'), ('ok', 'stable tags 1.patch'),
+				  ('not ok', 'stable tags 2.patch'), ('not ok', 'stable tags 3.patch')])
+		self.assertIn('3 patches add 20 lines of non-test code (goal: at most 25; the full series adds 24)',
+			      res[0].detail)
+		self.assertIn('touches test code: drivers/iommu/iommu-fence-test.c', res[3].detail)
+		over = fence_stable.judge([('1.patch', good), ('2.patch', good), ('3.patch', good)], 25, [])
+		self.assertEqual(over[0].status, 'not ok')
+		# an empty subset proves nothing
+		self.assertEqual(fence_stable.judge([], 25, [])[0].status, 'not ok')
+
+	def test_bad_input(self):
+		with self.assertRaises(fence_stable.StableError):
+			fence_stable.added_lines('Subject: x\n\nno diff here\n')
+		with self.assertRaises(fence_stable.StableError):
+			fence_stable.patch_problems('diff --git a/x.c b/x.c\n+a\n')
+		with tempfile.TemporaryDirectory() as d:
+			err = io.StringIO()
+			with contextlib.redirect_stderr(err):
+				self.assertEqual(fence.main(['stable', '--goal', '300', '--series', d, d]), 2)
+			self.assertIn('holds no patch', err.getvalue())
+			with contextlib.redirect_stderr(err):
+				self.assertEqual(fence.main(['stable', '--goal', '0', '--series', d, d]), 2)
+
+
 class BenchTest(unittest.TestCase):
 	def logs(self, edit=None):
 		logs = fence_bench.Logs()
@@ -1119,6 +1201,7 @@ dev = "0000:00:04.0"
 other = "0000:00:06.0"
 multi = ""
 plug = "remove"
+stable = ["stress"]
 '''
 
 
@@ -1190,6 +1273,10 @@ class ArchTest(unittest.TestCase):
 				      ('"remove"', '"Remove"', 'plug: "remove" or "slot:NAME"')):
 			with self.assertRaisesRegex(fence_arch.ArchError, 'x86_64.boot.' + msg):
 				fence_arch.parse(TOML + BOOT.replace(old, new))
+		for bad in ('["boot"]', '["multi"]', '"stress"'):
+			with self.assertRaisesRegex(fence_arch.ArchError, 'stable'):
+				fence_arch.parse(TOML + BOOT.replace('stable = ["stress"]', f'stable = {bad}')
+						 .replace('multi = "0000:01:01.0+0000:01:02.0"', 'multi = ""'))
 		with self.assertRaisesRegex(fence_arch.ArchError, 'missing "plug"'):
 			fence_arch.parse(TOML + BOOT.replace('plug = "remove"', ''))
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 ///
-/// The release fence added iommu_group_lock() and iommu_group_unlock(),
+/// The series added iommu_group_lock() and iommu_group_unlock(),
 /// which take and drop group->mutex with the __acquires()/__releases()
 /// annotations that mutex_lock() and mutex_unlock() lack in 6.1, but only
 /// the release path used them.  Every other group->mutex section of the
