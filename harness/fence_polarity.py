@@ -27,6 +27,7 @@ import fence_bootlog
 TREES = ('series', 'stable', 'base')
 # The trees that carry the fence: clean, every case passing.
 FENCED = ('series', 'stable')
+TREE_NAMES = {'series': 'series', 'stable': 'stable subset', 'base': 'base'}
 SUITE_PREFIX = 'iommu-fence-'
 CLASSES = ('race', 'regression', 'sanity')
 SUITES = tuple(SUITE_PREFIX + c for c in CLASSES)
@@ -78,7 +79,7 @@ def kunit_case(tree: str, suite: str, name: str, status: str) -> Tuple[bool, str
 	if status == 'ERROR' or not name:
 		return False, f'{cls} case did not run (the kernel crashed?)'
 	if fence:
-		return status == 'PASS', f'{cls} case {status} on the {tree}'
+		return status == 'PASS', f'{cls} case {status} on the {TREE_NAMES[tree]}'
 	if cls == 'race':
 		if status == 'FAIL':
 			return True, 'race case fails on the base, as it must'
