@@ -11,7 +11,10 @@ number):
   attach_detach median_ratio_permille_max   series/base ratio of the
                                             medians of ns_per_cycle
   group_attach median_ratio_permille_max    the same, for each group size
-                                            (cases group_attach_N)
+                                            (cases group_attach_N); a note
+                                            gives the ratios by size and
+                                            the largest size's over the
+                                            smallest's
   release_hold after_op_us_max              the series' release ends at
                                             most this long after the held op
                                             is let go (and waits for it:
@@ -127,6 +130,24 @@ def _ratio(logs: Logs, case: str, goal: int, notes: List[str]) -> fence_ktap.Res
 		       f'series/base median ratio {ratios[1]:.3f} (goal <= {goal / 1000:.3f})')
 
 
+def group_growth(logs: Logs, sizes: List[str]) -> str:
+	"""One note with the series/base median ratio of each group size and
+	that of the largest size over that of the smallest: a check that costs
+	the series O(N) per device of an N-device group walk shows as a ratio
+	that grows with N.  Empty with fewer than two sizes that both trees
+	have."""
+	ratios = []
+	for c in sizes:
+		b, s = logs.get('base', c, 'ns_per_cycle'), logs.get('series', c, 'ns_per_cycle')
+		if b and s:
+			ratios.append((c.rsplit('_', 1)[1], statistics.median(s) / statistics.median(b)))
+	if len(ratios) < 2:
+		return ''
+	return ('group_attach series/base median ratio by group size: ' +
+		', '.join(f'{n} devices {r:.3f}' for n, r in ratios) +
+		f'; {ratios[-1][0]} over {ratios[0][0]}: {ratios[-1][1] / ratios[0][1]:.3f}')
+
+
 def _goal_or_fail(logs: Logs, name: str, case: str, goal: str, out: list):
 	try:
 		return logs.goal(case, goal)
@@ -157,6 +178,9 @@ def judge(logs: Logs, runs: int) -> Tuple[List[fence_ktap.Result], List[str]]:
 			res.append(_result(False, 'group_attach', 'no figures'))
 		for c in sizes:
 			res.append(_ratio(logs, c, g, notes))
+		growth = group_growth(logs, sizes)
+		if growth:
+			notes.append(growth)
 
 	holds = sorted({int(m.group(1)) for t in TREES for c, _ in logs.figures[t]
 			for m in [re.fullmatch(r'release_hold_(\d+)ms', c)] if m})

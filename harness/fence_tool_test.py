@@ -1046,6 +1046,42 @@ class BenchTest(unittest.TestCase):
 		self.assertEqual(v['group_attach_64'][0], 'not ok')
 		self.assertEqual(v['group_attach_8'][0], 'ok')
 
+	def test_group_attach_figures_per_size(self):
+		res, notes = fence_bench.judge(self.logs(), 1)
+		self.assertIn('group_attach_8 ns/cycle over 2 rounds: base min 900 median 910 max 920; '
+			      'series min 910 median 918 max 925', notes)
+		self.assertIn('group_attach_64 series/base: min 1.010 median 1.007 max 1.004', notes)
+		self.assertIn('group_attach series/base median ratio by group size: 1 devices 0.999, '
+			      '8 devices 1.008, 64 devices 1.007; 64 over 1: 1.008', notes)
+		v = {r.name: r.detail for r in res}
+		self.assertEqual(v['group_attach_64'], 'series/base median ratio 1.007 (goal <= 1.050)')
+
+	def test_group_attach_ratio_growing_with_size(self):
+		# a check of O(N) per device: the series' 64-device walk 20% slower
+		res, notes = fence_bench.judge(self.logs(lambda t, x: x.replace(
+			'group_attach_64 ns_per_cycle 5', 'group_attach_64 ns_per_cycle 6')
+			if t == 'series' else x), 1)
+		v = {r.name: r.status for r in res}
+		self.assertEqual((v['group_attach_1'], v['group_attach_8'], v['group_attach_64']),
+				 ('ok', 'ok', 'not ok'))
+		self.assertIn('group_attach series/base median ratio by group size: 1 devices 0.999, '
+			      '8 devices 1.008, 64 devices 1.205; 64 over 1: 1.206', notes)
+
+	def test_group_attach_size_one_tree_lacks(self):
+		# the series' log has no 64-device figures: that size fails, the
+		# others are judged and compared
+		res, notes = fence_bench.judge(self.logs(lambda t, x: x.replace(
+			'bench group_attach_64', 'other') if t == 'series' else x), 1)
+		v = {r.name: (r.status, r.detail) for r in res}
+		self.assertEqual(v['group_attach_64'], ('not ok', 'no figures'))
+		self.assertEqual(v['group_attach_8'][0], 'ok')
+		self.assertIn('group_attach series/base median ratio by group size: 1 devices 0.999, '
+			      '8 devices 1.008; 8 over 1: 1.009', notes)
+		# one size left: nothing to compare across sizes
+		res, notes = fence_bench.judge(self.logs(lambda t, x: x.replace(
+			'bench group_attach_64', 'other').replace('bench group_attach_8', 'other')), 1)
+		self.assertFalse([n for n in notes if 'by group size' in n], notes)
+
 	def test_release_after_op_over_goal(self):
 		v = self.verdicts(lambda t, x: x.replace('after_op_us 3700', 'after_op_us 30000'))
 		self.assertEqual(v['release_bound 50 ms'][0], 'not ok')
