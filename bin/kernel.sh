@@ -189,6 +189,18 @@ kernel_build() {
 	return 1
 }
 
+# every_built COMMIT: the "every" architectures, when each has a recorded
+# verdict for COMMIT (it built there); else fail.
+every_built() {
+	local c=$1 e names=""
+	for e in $(arch_list --boot); do
+		[ "$(arch_facts "$e" WALK)" = every ] || continue
+		compgen -G "$BUILD/kernel/verdicts/$e-$c-$(kernel_stamp "$e")" >/dev/null || return 1
+		names+="${names:+, }$e"
+	done
+	[ -n "$names" ] && echo "$names"
+}
+
 # needs_build COMMIT OUT: does COMMIT change anything the build in OUT uses?
 needs_build() {
 	local c=$1 out=$2 f
@@ -220,17 +232,55 @@ build_at() {
 	echo "built"
 }
 
+# only_here COMMIT ARCH: does COMMIT change a file that ARCH's build
+# compiles and no "every" architecture's build does?  Read from the build
+# dirs as they are; a Kconfig or Makefile under arch/ counts as ARCH's.
+only_here() {
+	local c=$1 arch=$2 f e
+	local -a every=()
+	for e in $(arch_list --boot); do
+		[ "$(arch_facts "$e" WALK)" != every ] || every+=("$BUILD/kernel/$e")
+	done
+	while read -r f; do
+		case $f in
+		arch/"$arch"/*Kconfig* | arch/"$arch"/*Makefile* | arch/"$arch"/*Kbuild*)
+			return 0 ;;
+		*.c | *.S)
+			[ -f "$BUILD/kernel/$arch/${f%.*}.o" ] || continue
+			for e in "${every[@]}"; do
+				[ ! -f "$e/${f%.*}.o" ] || continue 2
+			done
+			return 0 ;;
+		*.h)
+			grep -rqsF --include='*.cmd' -- "/$f" "$BUILD/kernel/$arch" || continue
+			for e in "${every[@]}"; do
+				! grep -rqsF --include='*.cmd' -- "/$f" "$e" || continue 2
+			done
+			return 0 ;;
+		esac
+	done < <(git -C "$TREE" diff-tree --no-commit-id -r --name-only "$c")
+	return 1
+}
+
 # kernel_verdict ARCH COMMIT: whether COMMIT builds on its own, as a patch
 # on its parent, with no compiler warning in a file it touches: 0 and a
 # note, or 1 and the first error.  Walk a branch commit by commit from its
 # base, so that the build dir holds the parent: a commit that changes
 # nothing this config compiles (no Kconfig or Makefile, no compiled
 # source, no header a compiled object includes) is not rebuilt, since its
-# build result is its parent's.  A commit that built is recorded per
-# commit and stamp (build/kernel/verdicts/): the same commit on another
-# branch (the stable subset is the head of the series) is not built again.
+# build result is its parent's.  On an architecture whose table says
+# walk = "own", a commit that every "every" architecture built (recorded)
+# is built here only when it changes something only this one compiles:
+# make check's walk is one full pass, not one per architecture ('make
+# walk-all' sets KERNEL_WALK=every for all of them).  A commit that built
+# is recorded per commit and stamp (build/kernel/verdicts/): the same
+# commit on another branch (the stable subset is the head of the series)
+# is not built again.
 kernel_verdict() {
-	local arch=$1 sha rec msg
+	local arch=$1 sha rec msg e
+	case ${KERNEL_WALK:-} in '' | every | own) ;;
+	*) echo "KERNEL_WALK must be every or own, not '$KERNEL_WALK'"; return 1 ;;
+	esac
 	sha=$(git -C "$TREE" rev-parse -q --verify "$2^{commit}") ||
 		{ echo "no commit '$2' in build/linux"; return 1; }
 	rec=$BUILD/kernel/verdicts/$arch-$sha-$(kernel_stamp "$arch")
@@ -242,6 +292,13 @@ kernel_verdict() {
 	if git -C "$TREE" rev-parse -q --verify "$sha^" >/dev/null &&
 		! needs_build "$sha" "$BUILD/kernel/$arch"; then
 		msg="nothing this config compiles changes"
+	elif git -C "$TREE" rev-parse -q --verify "$sha^" >/dev/null &&
+		[ "${KERNEL_WALK:-$(arch_facts "$arch" WALK)}" = own ] &&
+		e=$(every_built "$sha") && ! only_here "$sha" "$arch"; then
+		# Not recorded: the next commit that is built here builds
+		# this one's changes too, and so does the tip.
+		echo "built on $e; changes nothing only $arch compiles"
+		return 0
 	else
 		msg=$(build_at "$arch" "$sha") || { echo "$msg"; return 1; }
 	fi

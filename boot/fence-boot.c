@@ -12,6 +12,8 @@
  *
  *   fence-boot vfio   PLUG DEV CYCLES        the seed's scenario
  *   fence-boot multi  PLUG DEV OTHER CYCLES  DEV leaves a two-device group
+ *   fence-boot alias  PLUG DEV OTHER CYCLES  the same, for the group of a
+ *                                            DMA alias (behind a bridge)
  *   fence-boot stress PLUG DEV CYCLES        the in-kernel stress client
  *
  * PLUG is "slot:NAME" (s390 zPCI: /sys/bus/pci/slots/NAME/power 0 and 1)
@@ -228,6 +230,124 @@ static void *race_device(void *arg)
 	return NULL;
 }
 
+/*
+ * QEMU's edu device (hw/misc/edu.c, docs/specs/edu.rst) as the device that
+ * stays in a multi-device group: a DMA engine between memory and a 4 KiB
+ * buffer at 0x40000 of its own address space.  A transfer is source,
+ * destination and count, then the command register; it runs 100 ms of
+ * virtual time later and clears the run bit when done.  edu stops QEMU on
+ * a range outside its buffer and masks bus addresses to 28 bits, so the
+ * test keeps to both.  A transfer that the IOMMU does not translate is
+ * dropped (reads give zeros), which the comparison of the data sees.
+ */
+#define EDU_ID		0x11e81234	/* config dword 0: device, vendor */
+#define EDU_DMA_SRC	0x80
+#define EDU_DMA_DST	0x88
+#define EDU_DMA_CNT	0x90
+#define EDU_DMA_CMD	0x98
+#define EDU_CMD_RUN	0x1
+#define EDU_CMD_TO_RAM	0x2
+#define EDU_BUF		0x40000
+#define EDU_LEN		256
+#define EDU_IOVA_LIMIT	(1ULL << 28)
+
+struct edu {
+	int device;
+	unsigned long long cfg, bar;	/* region offsets in the device fd */
+	unsigned long long iova;	/* of page: source, then destination */
+	unsigned char *page;
+	unsigned int seq;
+};
+
+static int region(int device, unsigned int index, unsigned long long *off)
+{
+	struct vfio_region_info ri = { .argsz = sizeof(ri), .index = index };
+
+	if (ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &ri))
+		return -errno;
+	*off = ri.offset;
+	return 0;
+}
+
+static int edu_write(struct edu *e, unsigned int reg, unsigned int val)
+{
+	return pwrite(e->device, &val, 4, e->bar + reg) == 4 ? 0 : -EIO;
+}
+
+/* One transfer; 0 when the run bit cleared within two seconds. */
+static int edu_transfer(struct edu *e, unsigned long long src,
+			unsigned long long dst, unsigned int cmd)
+{
+	unsigned int val = EDU_CMD_RUN;
+	int i;
+
+	if (edu_write(e, EDU_DMA_SRC, src) || edu_write(e, EDU_DMA_DST, dst) ||
+	    edu_write(e, EDU_DMA_CNT, EDU_LEN) ||
+	    edu_write(e, EDU_DMA_CMD, EDU_CMD_RUN | cmd))
+		return -EIO;
+	for (i = 0; i < 2000 && (val & EDU_CMD_RUN); i++) {
+		vf_sleep_us(1000);
+		if (pread(e->device, &val, 4, e->bar + EDU_DMA_CMD) != 4)
+			return -EIO;
+	}
+	return val & EDU_CMD_RUN ? -ETIMEDOUT : 0;
+}
+
+/*
+ * The data goes memory -> edu -> memory through the group's domain: a
+ * fresh pattern out of the page's first half comes back in its second.
+ */
+static bool edu_dma_ok(struct edu *e)
+{
+	unsigned char *src = e->page, *dst = e->page + EDU_LEN;
+	int i;
+
+	e->seq++;
+	for (i = 0; i < EDU_LEN; i++) {
+		src[i] = (unsigned char)(e->seq * 31 + i);
+		dst[i] = ~src[i];
+	}
+	return !edu_transfer(e, e->iova, EDU_BUF, 0) &&
+	       !edu_transfer(e, EDU_BUF, e->iova + EDU_LEN, EDU_CMD_TO_RAM) &&
+	       !memcmp(src, dst, EDU_LEN);
+}
+
+/* The edu function behind @device: bus mastering on, its page mapped. */
+static void edu_open(struct edu *e, int device, const char *name)
+{
+	unsigned int id;
+	unsigned short cmd;
+
+	e->device = device;
+	if (region(device, VFIO_PCI_CONFIG_REGION_INDEX, &e->cfg) ||
+	    region(device, VFIO_PCI_BAR0_REGION_INDEX, &e->bar))
+		die("%s: no config or BAR0 region", name);
+	if (pread(device, &id, 4, e->cfg) != 4 || id != EDU_ID)
+		die("%s is not QEMU's edu device (id %#x): the multi test needs its DMA",
+		    name, id);
+	if (pread(device, &cmd, 2, e->cfg + 4) != 2)
+		die("%s: cannot read the command register", name);
+	cmd |= 0x6;	/* memory space, bus master */
+	if (pwrite(device, &cmd, 2, e->cfg + 4) != 2)
+		die("%s: cannot enable bus mastering", name);
+	if (!e->page) {
+		e->page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (e->page == MAP_FAILED)
+			die("mmap: %s", strerror(errno));
+	}
+}
+
+/* Map edu's page in @container, one MiB above the race's own mapping. */
+static int edu_map(struct edu *e, struct vfio_ctx *v)
+{
+	e->iova = v->iova + (1ULL << 20);
+	if (e->iova + 4096 > EDU_IOVA_LIMIT)
+		die("IOVA %#llx is beyond edu's 28-bit DMA mask", e->iova);
+	vf_dma_unmap(v->container, e->iova, 4096);
+	return vf_dma_map(v->container, e->iova, e->page, 4096);
+}
+
 static void ktap(bool ok, int n, const char *name, const char *fmt, ...)
 {
 	va_list ap;
@@ -299,11 +419,18 @@ static void test_vfio(int cycles)
  * A two-device group held by a container: DEV is removed while the group
  * stays attached and OTHER is in use; the container keeps its mapping and
  * OTHER keeps working; afterwards UNSET_CONTAINER detaches only OTHER.
+ * OTHER is an edu device that does DMA through the group's domain before
+ * DEV leaves and after, every cycle: a group whose remaining device lost
+ * its translation (a context or stream table entry that DEV's release
+ * cleared for both) fails here even when config space still answers.
  */
-static void test_multi(const char *other, int cycles)
+static void test_multi(const char *shape, const char *other, int cycles)
 {
+	char name[64];
+
 	struct vfio_ctx v;
-	long ops = 0, errs = 0, kept = 0;
+	struct edu e = { 0 };
+	long ops = 0, errs = 0, kept = 0, before = 0, after = 0;
 	double t0 = now();
 	int c, gnum, gother;
 	unsigned int id;
@@ -320,23 +447,37 @@ static void test_multi(const char *other, int cycles)
 		if (v.device < 0)
 			die("VFIO_GROUP_GET_DEVICE_FD %s: %s", other,
 			    strerror(errno));
+		edu_open(&e, v.device, other);
+		if (edu_map(&e, &v))
+			die("VFIO_IOMMU_MAP_DMA of edu's page at %#llx", e.iova);
+		before += edu_dma_ok(&e);
 		race_unplug(&v, c);
 		ops += v.ops;
 		errs += v.errs;
 
-		/* OTHER and the container go on after DEV left. */
+		/*
+		 * OTHER and the container go on after DEV left.  The race
+		 * may have ended with the container unset, which dropped its
+		 * mappings: set it again and map edu's page again.
+		 */
 		if (ioctl(v.group, VFIO_GROUP_SET_CONTAINER, &v.container) == 0)
 			ioctl(v.container, VFIO_SET_IOMMU, VFIO_TYPE1_IOMMU);
 		dma_unmap(&v);
 		if (dma_map(&v) == 0 && dma_unmap(&v) == DMA_SIZE &&
 		    pread(v.device, &id, sizeof(id), 0) >= 0)
 			kept++;
+		if (!edu_map(&e, &v) && edu_dma_ok(&e))
+			after++;
+		else
+			kmsg("iommu-fence-boot: multi cycle %d: %s's DMA failed after %s left",
+			     c, other, dev_name);
 		vfio_teardown(&v);
 		plug(dev_name);
 	}
-	ktap(kept == cycles, 1, "multi_device_unplug_race",
-	     "cycles=%d other_device_kept_working=%ld ioctls=%ld failed_ioctls=%ld s_per_cycle=%.3f",
-	     cycles, kept, ops, errs, (now() - t0) / cycles);
+	snprintf(name, sizeof(name), "%s_device_unplug_race", shape);
+	ktap(kept == cycles && before == cycles && after == cycles, 1, name,
+	     "cycles=%d other_device_kept_working=%ld dma_before=%ld dma_after=%ld ioctls=%ld failed_ioctls=%ld s_per_cycle=%.3f",
+	     cycles, kept, before, after, ops, errs, (now() - t0) / cycles);
 }
 
 static long stress_stat(const char *stats, const char *key)
@@ -399,7 +540,7 @@ static int cycles_arg(const char *s)
 
 static void usage(void)
 {
-	die("usage: fence-boot vfio|stress PLUG DEV CYCLES | multi PLUG DEV OTHER CYCLES");
+	die("usage: fence-boot vfio|stress PLUG DEV CYCLES | multi|alias PLUG DEV OTHER CYCLES");
 }
 
 int main(int argc, char **argv)
@@ -420,8 +561,9 @@ int main(int argc, char **argv)
 		test_vfio(cycles_arg(argv[4]));
 	else if (!strcmp(argv[1], "stress") && argc == 5)
 		test_stress(cycles_arg(argv[4]));
-	else if (!strcmp(argv[1], "multi") && argc == 6)
-		test_multi(argv[4], cycles_arg(argv[5]));
+	else if ((!strcmp(argv[1], "multi") || !strcmp(argv[1], "alias")) &&
+		 argc == 6)
+		test_multi(argv[1], argv[4], cycles_arg(argv[5]));
 	else
 		usage();
 	return failures ? 1 : 0;

@@ -31,8 +31,10 @@ class Boot:
 	dev: str
 	other: str
 	multi: str
+	alias: str
 	plug: str
 	stable: List[str]
+	walk: str
 
 
 @dataclass(frozen=True)
@@ -54,9 +56,14 @@ _FIELDS = {'cross': _STR, 'debian': _STR, 'defconfig': _STR,
 _BOOT_FIELDS = {'qemu': _STR, 'machine': _STR, 'image': _STR,
 		'console': _STR, 'append': _STR, 'devices': _LIST,
 		'busybox': _STR, 'dev': _STR, 'other': _STR, 'multi': _STR,
-		'plug': _STR, 'stable': _LIST}
+		'alias': _STR,
+		'plug': _STR, 'stable': _LIST, 'walk': _STR}
 # The boot tests of bin/boot; "stable" names some of them.
-BOOT_TESTS = ('vfio', 'multi', 'stress', 'selftest')
+BOOT_TESTS = ('vfio', 'multi', 'alias', 'stress', 'selftest')
+# How series-check's per-patch walk builds an architecture's kernel
+# (bin/kernel.sh, kernel_verdict): at every patch, or only at the patches
+# that change what it compiles and no "every" architecture compiles.
+WALKS = ('every', 'own')
 
 
 def _check(where: str, table: dict, fields: dict, optional=()) -> None:
@@ -91,8 +98,10 @@ def parse(text: str) -> Dict[str, Arch]:
 				raise ArchError(f'{name}.boot.busybox: "host" or "deb"')
 			if not (b['plug'] == 'remove' or b['plug'].startswith('slot:')):
 				raise ArchError(f'{name}.boot.plug: "remove" or "slot:NAME"')
+			if b['walk'] not in WALKS:
+				raise ArchError(f'{name}.boot.walk: "every" or "own"')
 			for test in b['stable']:
-				if test not in BOOT_TESTS or (test == 'multi' and not b['multi']):
+				if test not in BOOT_TESTS or (test in ('multi', 'alias') and not b[test]):
 					raise ArchError(f'{name}.boot.stable: "{test}" is no boot test here '
 							f'(want some of: {", ".join(BOOT_TESTS)})')
 			boot = Boot(**b)
@@ -146,7 +155,9 @@ def shell(arch: Arch) -> str:
 			'DEV': shlex.quote(b.dev),
 			'OTHER': shlex.quote(b.other),
 			'MULTI': shlex.quote(b.multi),
+			'ALIAS': shlex.quote(b.alias),
 			'PLUG': shlex.quote(b.plug),
 			'STABLE': _array(b.stable),
+			'WALK': shlex.quote(b.walk),
 		})
 	return ''.join(f'{k}={v}\n' for k, v in out.items())

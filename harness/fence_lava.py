@@ -61,6 +61,11 @@ FIXUP = {'ok': 'pass', 'not ok': 'fail'}
 # QEMU arguments that LAVA's qemu device type writes itself (from
 # "memory" and unconditionally), so they are not repeated in extra_options.
 TEMPLATE_OWNS = ('-nographic', '-m')
+# For these architectures the template writes "-cpu" and "-machine" too,
+# from the context's "cpu" and "machine" (default cortex-a57 and virt): a
+# cell's own go there, not into extra_options, or QEMU would get two.
+TEMPLATE_CPU = ('aarch64', 'arm64', 'arm')
+TEMPLATE_VARS = {'-cpu': 'cpu', '-M': 'machine', '-machine': 'machine'}
 # Beyond the cell's own limit: downloads, the boot to /init, power-off,
 # and LAVA's own finalize after the test.
 MARGIN_S = 180
@@ -131,12 +136,18 @@ def context(arch: fence_arch.Arch, cell: Cell) -> Dict:
 	"""The job context of CELL for LAVA's qemu device type."""
 	memory = None
 	extra: List[str] = []
+	name = lava_arch(arch)
+	ctx: Dict = {}
 	args = list(cell.qemu)
 	while args:
 		a = args.pop(0)
 		# An option's value is the next argument unless that is an option.
 		value = args.pop(0) if args and not args[0].startswith('-') else None
-		if a == '-m':
+		if name in TEMPLATE_CPU and a in TEMPLATE_VARS:
+			if value is None:
+				raise LavaError(f'cell: "{a}" wants a value')
+			ctx[TEMPLATE_VARS[a]] = value
+		elif a == '-m':
 			if value is None or not value.isdigit():
 				raise LavaError(f'cell: "-m" wants a size in MiB, not "{value}"')
 			memory = int(value)
@@ -149,8 +160,8 @@ def context(arch: fence_arch.Arch, cell: Cell) -> Dict:
 			extra.append(a if value is None else f'{a} {value}')
 	if memory is None:
 		raise LavaError('cell: no "-m" among the QEMU arguments')
-	return {'arch': lava_arch(arch), 'no_kvm': True, 'memory': memory,
-		'extra_options': extra}
+	return {'arch': name, 'no_kvm': True, 'memory': memory,
+		'extra_options': extra, **ctx}
 
 
 def _image(path: str, url_base: Optional[str]) -> Dict:

@@ -781,6 +781,20 @@ class LavaTest(unittest.TestCase):
 		self.assertIn('-no-reboot', ctx['extra_options'])
 		self.assertFalse([o for o in ctx['extra_options'] if o.split()[0] in ('-m', '-nographic')])
 		self.assertEqual(fence_lava.lava_arch(fence_arch.get('x86_64')), 'x86_64')
+		self.assertNotIn('machine', ctx)
+
+	def test_context_arm64(self):
+		# qemu.jinja2 writes -cpu and -machine itself for aarch64: the
+		# cell's go to the context, once
+		c = dataclasses.replace(self.cell(), arch='arm64', qemu=[
+			'-nographic', '-smp', '2', '-m', '1024', '-M', 'virt,iommu=smmuv3',
+			'-cpu', 'cortex-a57', '-device', 'pci-bridge,id=br1'])
+		ctx = fence_lava.context(fence_arch.get('arm64'), c)
+		self.assertEqual((ctx['arch'], ctx['machine'], ctx['cpu']),
+				 ('aarch64', 'virt,iommu=smmuv3', 'cortex-a57'))
+		self.assertEqual(ctx['extra_options'], ['-smp 2', '-device pci-bridge,id=br1'])
+		with self.assertRaisesRegex(fence_lava.LavaError, '"-cpu" wants a value'):
+			fence_lava.context(fence_arch.get('arm64'), dataclasses.replace(c, qemu=['-m', '1', '-cpu']))
 
 	def test_context_bad(self):
 		c = self.cell()
@@ -790,7 +804,7 @@ class LavaTest(unittest.TestCase):
 			with self.assertRaisesRegex(fence_lava.LavaError, msg):
 				fence_lava.context(self.s390(), dataclasses.replace(c, qemu=qemu))
 		with self.assertRaisesRegex(fence_lava.LavaError, 'does not boot here'):
-			fence_lava.lava_arch(fence_arch.get('arm64'))
+			fence_lava.lava_arch(fence_arch.get('powerpc'))
 
 	def test_job(self):
 		with tempfile.TemporaryDirectory() as d:
@@ -1236,8 +1250,10 @@ busybox = "host"
 dev = "0000:00:04.0"
 other = "0000:00:06.0"
 multi = ""
+alias = ""
 plug = "remove"
 stable = ["stress"]
+walk = "every"
 '''
 
 
@@ -1245,7 +1261,14 @@ class ArchTest(unittest.TestCase):
 	def test_the_table(self):
 		a = fence_arch.load()
 		self.assertEqual(list(a), ['x86_64', 'arm64', 'arm', 'powerpc', 's390'])
-		self.assertEqual([n for n, x in a.items() if x.boot], ['x86_64', 's390'])
+		self.assertEqual([n for n, x in a.items() if x.boot], ['x86_64', 'arm64', 's390'])
+		# both group shapes where the IOMMU allows them (arm64: one
+		# stream ID per device, no alias shape)
+		self.assertEqual([(n, bool(x.boot.multi), bool(x.boot.alias)) for n, x in a.items() if x.boot],
+				 [('x86_64', True, True), ('arm64', True, False), ('s390', False, False)])
+		# one full per-patch walk in make check: x86_64's
+		self.assertEqual([n for n, x in a.items() if x.boot and x.boot.walk == 'every'],
+				 ['x86_64'])
 		self.assertTrue(a['s390'].fastpath and a['x86_64'].fastpath)
 		# compile coverage only: fsl_pamu, no boot, no fast path
 		self.assertIn('FSL_PAMU:drivers/iommu/fsl_pamu_domain.o', a['powerpc'].objects)
@@ -1306,10 +1329,11 @@ class ArchTest(unittest.TestCase):
 				      ('"host"', '""', 'busybox: "host" or "deb"'),
 				      ('"remove"', '"unplug"', 'plug: "remove" or "slot:NAME"'),
 				      ('"remove"', '"slot"', 'plug: "remove" or "slot:NAME"'),
-				      ('"remove"', '"Remove"', 'plug: "remove" or "slot:NAME"')):
+				      ('"remove"', '"Remove"', 'plug: "remove" or "slot:NAME"'),
+				      ('"every"', '"all"', 'walk: "every" or "own"')):
 			with self.assertRaisesRegex(fence_arch.ArchError, 'x86_64.boot.' + msg):
 				fence_arch.parse(TOML + BOOT.replace(old, new))
-		for bad in ('["boot"]', '["multi"]', '"stress"'):
+		for bad in ('["boot"]', '["multi"]', '["alias"]', '"stress"'):
 			with self.assertRaisesRegex(fence_arch.ArchError, 'stable'):
 				fence_arch.parse(TOML + BOOT.replace('stable = ["stress"]', f'stable = {bad}')
 						 .replace('multi = "0000:01:01.0+0000:01:02.0"', 'multi = ""'))
