@@ -981,7 +981,7 @@ class StableTest(unittest.TestCase):
 		self.assertEqual(list(added), ['drivers/iommu/iommu.c'])
 		self.assertEqual(added['drivers/iommu/iommu.c'],
 				 sum(1 for l in p.split('\n') if l.startswith('+') and not l.startswith('+++')))
-		kunit = self.patch('0010-iommu-Add-KUnit-tests-for-the-release-fence.patch')
+		kunit = self.patch('0011-iommu-Add-KUnit-tests-for-the-release-fence.patch')
 		self.assertTrue(fence_stable.patch_problems(kunit))
 
 	def test_judge(self):

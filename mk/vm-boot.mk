@@ -6,9 +6,9 @@
 #                     function bound to vfio-pci, its slot powered off and
 #                     on while other threads unset/set the container and
 #                     map/unmap DMA (the last step of 'make')
-#   make boot-test    every boot test on the series (s390, x86_64) and the
-#                     stress client on the base, which must fail; in
-#                     'make check', BOOT_CHECK_CYCLES per series run
+#   make boot-test    every boot test on the series (x86_64, arm64, s390)
+#                     and the stress client on the base, which must fail;
+#                     in 'make check', BOOT_CHECK_CYCLES per series run
 #   make soak         the same matrix, BOOT_SOAK_CYCLES per series run; not
 #                     in 'make check'
 #

@@ -62,6 +62,15 @@ static inline int vf_read(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+/* @dev is on the bus, with or without a driver and an IOMMU group yet. */
+static inline bool vf_exists(const char *dev)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", dev);
+	return access(path, F_OK) == 0;
+}
+
 /* Present means probed by the IOMMU core: it has an iommu_group link. */
 static inline bool vf_present(const char *dev)
 {
@@ -112,7 +121,12 @@ static inline int vf_plug(const char *mode, const char *dev)
 	return ret ? ret : vf_wait(dev, true);
 }
 
-/* Bind @dev to vfio-pci; return its IOMMU group number or -errno. */
+/*
+ * Bind @dev to vfio-pci, unbinding the driver it has first (with a device
+ * tree, arm64 gives a PCI device its IOMMU group only when a driver binds
+ * it, so the test devices there come up bound); return its IOMMU group
+ * number or -errno.
+ */
 static inline int vf_bind(const char *dev)
 {
 	char path[PATH_MAX], link[PATH_MAX], *p;
@@ -122,6 +136,17 @@ static inline int vf_bind(const char *dev)
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", dev);
 	if (vf_write(path, "vfio-pci"))
 		return -ENODEV;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", dev);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n > 0) {
+		link[n] = '\0';
+		if (strcmp(strrchr(link, '/') + 1, "vfio-pci")) {
+			snprintf(path, sizeof(path),
+				 "/sys/bus/pci/devices/%s/driver/unbind", dev);
+			if (vf_write(path, dev))
+				return -ENODEV;
+		}
+	}
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", dev);
 	if (access(path, F_OK) && vf_write("/sys/bus/pci/drivers_probe", dev))
 		return -ENODEV;
