@@ -41,6 +41,7 @@ help: ## this list
 	@grep -h -E '^#   [A-Z_]+=' Makefile mk/*.mk | sed 's/^#   /  /'
 	@echo "  check layers, in order: $(CHECK_LAYERS)"
 	@echo "  plug cycles per series boot run: $(BOOT_CHECK_CYCLES) in boot-test, $(BOOT_SOAK_CYCLES) in soak and boot"
+	@echo "  plug cycles per two-device group run: $(BOOT_CHECK_GROUP_CYCLES) in boot-test, $(BOOT_SOAK_CYCLES) in soak"
 	@echo "  base stress runs per architecture: $(BOOT_CHECK_BASE_RUNS) in boot-test, $(BOOT_SOAK_BASE_RUNS) in soak"
 
 # Settings read by the tools themselves:
