@@ -257,6 +257,7 @@ struct edu {
 	unsigned long long iova;	/* of page: source, then destination */
 	unsigned char *page;
 	unsigned int seq;
+	bool stuck;	/* a transfer did not end: edu is not touched again */
 };
 
 static int region(int device, unsigned int index, unsigned long long *off)
@@ -274,13 +275,21 @@ static int edu_write(struct edu *e, unsigned int reg, unsigned int val)
 	return pwrite(e->device, &val, 4, e->bar + reg) == 4 ? 0 : -EIO;
 }
 
-/* One transfer; 0 when the run bit cleared within two seconds. */
+/*
+ * One transfer; 0 when the run bit cleared within two seconds.  edu
+ * ignores register writes while a transfer runs, so programming it again
+ * after one that did not end could start a transfer of old and new
+ * registers, out of range, which stops QEMU: after a timeout, every
+ * later transfer fails without touching the device.
+ */
 static int edu_transfer(struct edu *e, unsigned long long src,
 			unsigned long long dst, unsigned int cmd)
 {
 	unsigned int val = EDU_CMD_RUN;
 	int i;
 
+	if (e->stuck)
+		return -EIO;
 	if (edu_write(e, EDU_DMA_SRC, src) || edu_write(e, EDU_DMA_DST, dst) ||
 	    edu_write(e, EDU_DMA_CNT, EDU_LEN) ||
 	    edu_write(e, EDU_DMA_CMD, EDU_CMD_RUN | cmd))
@@ -290,7 +299,11 @@ static int edu_transfer(struct edu *e, unsigned long long src,
 		if (pread(e->device, &val, 4, e->bar + EDU_DMA_CMD) != 4)
 			return -EIO;
 	}
-	return val & EDU_CMD_RUN ? -ETIMEDOUT : 0;
+	if (val & EDU_CMD_RUN) {
+		e->stuck = true;
+		return -ETIMEDOUT;
+	}
+	return 0;
 }
 
 /*
