@@ -19,9 +19,9 @@ BIN := $(CURDIR)/bin
 
 # The layers of 'make check', in this order: the harness's own unit tests
 # first (seconds), then the cheap layers, so that a broken tree fails
-# early; series-check before boot-test, since its per-commit builds leave
-# the boot kernels of the series built (bin/kernel.sh).  Each layer is a
-# target; bin/check runs it as a KTAP subtest and times it.
+# early.  Each layer is a target; bin/check runs it as a KTAP subtest
+# and times it.  The per-patch builds are 'make walk', not a layer
+# (mk/series-check.mk says why).
 CHECK_LAYERS := harness-test kunit kunit-base kunit-stable bench-fastpath \
 	cocci-test compile-drivers series-check stable-check sparse-gate \
 	boot-test lava-test

@@ -20,5 +20,8 @@ STABLE_MK_TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
 stable-series: series ## the stable subset into build/stable, and its size
 	@STABLE_LINES_GOAL=$(STABLE_LINES_GOAL) $(STABLE_MK_TOP)/bin/stable-series
 
-stable-check: stable-series ## the stable subset applies and builds patch by patch
-	@STABLE_LINES_GOAL=$(STABLE_LINES_GOAL) $(STABLE_MK_TOP)/bin/stable-check
+# Its per-patch builds are 'make walk', with the series'.
+STABLE_CHECKS ?= size am
+
+stable-check: stable-series ## the stable subset: size, tags, git am
+	@STABLE_LINES_GOAL=$(STABLE_LINES_GOAL) $(STABLE_MK_TOP)/bin/stable-check $(STABLE_CHECKS)
