@@ -29,8 +29,9 @@ BOOT_MK_TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))..)
 # The cycle counts, set here and nowhere else ('make help' prints them).
 # fence-boot sweeps the delay before the unplug in 16 steps, so each is a
 # whole number of sweeps.  The check's is 4 sweeps: the base's races show
-# by cycle 4 under the stress client on all three architectures (a base
-# run stops at its first report, within BOOT_BASE_CYCLES).  The latest
+# under the stress client by cycle 1 on x86_64 and s390 and by cycle 6 on
+# arm64 (session 8), and a base run stops at its first report, within
+# BOOT_BASE_CYCLES, not BOOT_CHECK_CYCLES.  The latest
 # first report ever seen on the base (the s390x vfio scenario, which make
 # check does not run on the base, for information only) came at cycle
 # 83; the soak's 500 cycles are the long evidence.  It was 6 sweeps until
