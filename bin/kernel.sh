@@ -189,16 +189,33 @@ kernel_build() {
 	return 1
 }
 
+# every_arches: the boot architectures whose table says walk = "every".
+every_arches() {
+	local e
+	for e in $(arch_list --boot); do
+		[ "$(arch_facts "$e" WALK)" != every ] || echo "$e"
+	done
+}
+
 # every_built COMMIT: the "every" architectures, when each has a recorded
 # verdict for COMMIT (it built there); else fail.
 every_built() {
 	local c=$1 e names=""
-	for e in $(arch_list --boot); do
-		[ "$(arch_facts "$e" WALK)" = every ] || continue
+	for e in $(every_arches); do
 		compgen -G "$BUILD/kernel/verdicts/$e-$c-$(kernel_stamp "$e")" >/dev/null || return 1
 		names+="${names:+, }$e"
 	done
 	[ -n "$names" ] && echo "$names"
+}
+
+# compiles FILE OUT: does the build in OUT compile source FILE (its
+# object is there) or include header FILE (a .cmd file names it)?
+compiles() {
+	case $1 in
+	*.c | *.S) [ -f "$2/${1%.*}.o" ] ;;
+	*.h) grep -rqsF --include='*.cmd' -- "/$1" "$2" ;;
+	*) return 1 ;;
+	esac
 }
 
 # needs_build COMMIT OUT: does COMMIT change anything the build in OUT uses?
@@ -209,8 +226,7 @@ needs_build() {
 	while read -r f; do
 		case $f in
 		*Kconfig* | *Makefile* | *Kbuild* | *.lds*) return 0 ;;
-		*.c | *.S) [ ! -f "$out/${f%.*}.o" ] || return 0 ;;
-		*.h) grep -rqsF --include='*.cmd' -- "/$f" "$out" && return 0 ;;
+		*) ! compiles "$f" "$out" || return 0 ;;
 		esac
 	done < <(git -C "$TREE" diff-tree --no-commit-id -r --name-only "$c")
 	return 1
@@ -237,27 +253,16 @@ build_at() {
 # dirs as they are; a Kconfig or Makefile under arch/ counts as ARCH's.
 only_here() {
 	local c=$1 arch=$2 f e
-	local -a every=()
-	for e in $(arch_list --boot); do
-		[ "$(arch_facts "$e" WALK)" != every ] || every+=("$BUILD/kernel/$e")
-	done
 	while read -r f; do
 		case $f in
 		arch/"$arch"/*Kconfig* | arch/"$arch"/*Makefile* | arch/"$arch"/*Kbuild*)
 			return 0 ;;
-		*.c | *.S)
-			[ -f "$BUILD/kernel/$arch/${f%.*}.o" ] || continue
-			for e in "${every[@]}"; do
-				[ ! -f "$e/${f%.*}.o" ] || continue 2
-			done
-			return 0 ;;
-		*.h)
-			grep -rqsF --include='*.cmd' -- "/$f" "$BUILD/kernel/$arch" || continue
-			for e in "${every[@]}"; do
-				! grep -rqsF --include='*.cmd' -- "/$f" "$e" || continue 2
-			done
-			return 0 ;;
 		esac
+		compiles "$f" "$BUILD/kernel/$arch" || continue
+		for e in $(every_arches); do
+			! compiles "$f" "$BUILD/kernel/$e" || continue 2
+		done
+		return 0
 	done < <(git -C "$TREE" diff-tree --no-commit-id -r --name-only "$c")
 	return 1
 }
@@ -271,13 +276,13 @@ only_here() {
 # build result is its parent's.  On an architecture whose table says
 # walk = "own", a commit that every "every" architecture built (recorded)
 # is built here only when it changes something only this one compiles:
-# make check's walk is one full pass, not one per architecture ('make
-# walk-all' sets KERNEL_WALK=every for all of them).  A commit that built
+# 'make walk' is one full pass, not one per architecture ('make walk-all'
+# sets KERNEL_WALK=every for all of them).  A commit that built
 # is recorded per commit and stamp (build/kernel/verdicts/): the same
 # commit on another branch (the stable subset is the head of the series)
 # is not built again.
 kernel_verdict() {
-	local arch=$1 sha rec msg e
+	local arch=$1 sha rec msg e parent
 	case ${KERNEL_WALK:-} in '' | every | own) ;;
 	*) echo "KERNEL_WALK must be every or own, not '$KERNEL_WALK'"; return 1 ;;
 	esac
@@ -288,12 +293,12 @@ kernel_verdict() {
 		echo "$(cat "$rec") (recorded)"
 		return 0
 	fi
-	# (a root commit, the base, has no parent to compare with)
-	if git -C "$TREE" rev-parse -q --verify "$sha^" >/dev/null &&
-		! needs_build "$sha" "$BUILD/kernel/$arch"; then
+	# A root commit, the base, has no parent to compare with: built.
+	parent=0
+	! git -C "$TREE" rev-parse -q --verify "$sha^" >/dev/null || parent=1
+	if [ $parent = 1 ] && ! needs_build "$sha" "$BUILD/kernel/$arch"; then
 		msg="nothing this config compiles changes"
-	elif git -C "$TREE" rev-parse -q --verify "$sha^" >/dev/null &&
-		[ "${KERNEL_WALK:-$(arch_facts "$arch" WALK)}" = own ] &&
+	elif [ $parent = 1 ] && [ "${KERNEL_WALK:-$(arch_facts "$arch" WALK)}" = own ] &&
 		e=$(every_built "$sha") && ! only_here "$sha" "$arch"; then
 		# Not recorded: the next commit that is built here builds
 		# this one's changes too, and so does the tip.

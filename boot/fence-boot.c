@@ -212,21 +212,28 @@ static void *race_dma(void *arg)
 	return NULL;
 }
 
+/* The offset in the device fd of VFIO region @index. */
+static int region(int device, unsigned int index, unsigned long long *off)
+{
+	struct vfio_region_info ri = { .argsz = sizeof(ri), .index = index };
+
+	if (ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &ri))
+		return -errno;
+	*off = ri.offset;
+	return 0;
+}
+
 /* Config space reads of the device that stays (multi-device groups). */
 static void *race_device(void *arg)
 {
 	struct vfio_ctx *v = arg;
-	struct vfio_region_info ri = {
-		.argsz = sizeof(ri),
-		.index = VFIO_PCI_CONFIG_REGION_INDEX,
-	};
+	unsigned long long cfg = 0;
 	unsigned int id;
 
-	if (ioctl(v->device, VFIO_DEVICE_GET_REGION_INFO, &ri))
+	if (region(v->device, VFIO_PCI_CONFIG_REGION_INDEX, &cfg))
 		return NULL;
 	while (!atomic_load(&v->stop))
-		count(v, pread(v->device, &id, sizeof(id), ri.offset) !=
-			 sizeof(id));
+		count(v, pread(v->device, &id, sizeof(id), cfg) != sizeof(id));
 	return NULL;
 }
 
@@ -259,16 +266,6 @@ struct edu {
 	unsigned int seq;
 	bool stuck;	/* a transfer did not end: edu is not touched again */
 };
-
-static int region(int device, unsigned int index, unsigned long long *off)
-{
-	struct vfio_region_info ri = { .argsz = sizeof(ri), .index = index };
-
-	if (ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &ri))
-		return -errno;
-	*off = ri.offset;
-	return 0;
-}
 
 static int edu_write(struct edu *e, unsigned int reg, unsigned int val)
 {
