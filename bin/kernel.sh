@@ -49,7 +49,9 @@ arch_facts() {
 	)
 }
 
-# The architectures of the table, one a line; --boot: those that boot here.
+# The architectures of the table, one a line; --boot: those that boot
+# here; --machines: those and their variants (ARCH-VARIANT), bin/boot's
+# machines.
 arch_list() { "$PYTHON" "$TOP/harness/fence.py" arch --list "$@" | tr ' ' '\n'; }
 
 # arch_args [ARCH...]: ARCHES, the architectures a tool was given, each

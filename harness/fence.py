@@ -40,6 +40,9 @@ class UsageError(Exception):
 
 def cmd_arch(args) -> int:
 	arches = fence_arch.load()
+	if args.list and args.machines:
+		print(' '.join(fence_arch.machines(arches)))
+		return 0
 	if args.list:
 		print(' '.join(n for n, a in arches.items()
 			       if not args.boot or a.boot))
@@ -283,6 +286,9 @@ def main(argv=None) -> int:
 	a.add_argument('--list', action='store_true', help='the names')
 	a.add_argument('--boot', action='store_true',
 		       help='with --list: only those that boot here')
+	a.add_argument('--machines', action='store_true',
+		       help='with --list: the machines that boot here, each '
+		       'architecture that boots and its variants (ARCH-VARIANT)')
 	a.set_defaults(func=cmd_arch)
 
 	r = sub.add_parser('report', help='a results file ("ok|not ok|skip<TAB>name<TAB>detail" '

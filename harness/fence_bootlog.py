@@ -4,8 +4,9 @@
 The guest's /init (boot/init) prints "iommu-fence-boot: begin test=..."
 just before it starts the test: the start of the test.  fence-boot prints
 "iommu-fence-boot: <phase> cycle N" before each plug cycle, one KTAP line
-"ok 1 NAME # key=value..." for its test (the VFIO selftests print one line
-per case instead), and /init last "iommu-fence-boot: end rc=N".  The
+"ok 1 NAME # key=value..." for its test (a two-device group cell a second
+one, the isolation check; the VFIO selftests print one line per case
+instead), and /init last "iommu-fence-boot: end rc=N".  The
 verdict, in this order:
 
   error       a kernel report before the test began (during the boot: the
@@ -187,7 +188,10 @@ def judge(log: str, test: str, qemu_rc: int, stopped: bool, limit: int,
 		if selftest.failed or selftest.passed <= 0:
 			rc = 1
 	elif result1 is not None:
-		summary = fence_kparse.detail(result1)
+		# every result's figures: a two-device group cell has two
+		# (the cycles, then the isolation check)
+		summary = '; '.join(fence_kparse.detail(t) for _, t in fence_kparse.results(ktap)
+				    if fence_kparse.line(t))
 	v = BootVerdict(result='error', secs=secs, cycle=cycle, first=first,
 			summary=summary, selftest=selftest)
 	if early:

@@ -184,8 +184,8 @@ def job(name: str, arch: fence_arch.Arch, cell: Cell,
 	url_base: Optional[str] = None) -> Dict:
 	"""The LAVA job definition of CELL.  Images are file:// URLs of this
 	machine's build, or URL_BASE/<file name> for a lab that serves them."""
-	if arch.name != cell.arch:
-		raise LavaError(f'the cell is of {cell.arch}, not {arch.name}')
+	if arch.machine != cell.arch:
+		raise LavaError(f'the cell is of {cell.arch}, not {arch.machine}')
 	return {
 		'device_type': 'qemu',
 		'job_name': f'iommu-fence {name}',

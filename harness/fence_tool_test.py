@@ -89,6 +89,20 @@ class BootLogTest(unittest.TestCase):
 		self.assertIn('cycles=128', v.summary)
 		self.assertEqual(v.fields().split()[0], 'secs=10')
 
+	def test_two_results(self):
+		# a group cell: the cycles, then the isolation check; both
+		# figures in the summary, and a failed check is no clean run
+		log = data('boot-clean.log').replace('1..1', '1..2').replace(
+			'iommu-fence-boot: end rc=0',
+			'ok 2 isolation_after_unplug # rounds=4 control_reached=4 isolated=4\n'
+			'iommu-fence-boot: end rc=0')
+		v = fence_bootlog.judge(log, 'multi', 0, False, 10, 1)
+		self.assertEqual(v.result, 'clean')
+		self.assertIn('cycles=128', v.summary)
+		self.assertTrue(v.summary.endswith('; rounds=4 control_reached=4 isolated=4'), v.summary)
+		log = log.replace('ok 2', 'not ok 2').replace('end rc=0', 'end rc=1')
+		self.assertEqual(fence_bootlog.judge(log, 'multi', 0, False, 10, 1).result, 'error')
+
 	def test_clean_needs_the_end_marker_and_status_zero(self):
 		self.assertEqual(judge('boot-clean.log', rc=1).result, 'error')
 		log = data('boot-clean.log').replace('end rc=0', 'end rc=1')
@@ -981,7 +995,7 @@ class StableTest(unittest.TestCase):
 		self.assertEqual(list(added), ['drivers/iommu/iommu.c'])
 		self.assertEqual(added['drivers/iommu/iommu.c'],
 				 sum(1 for l in p.split('\n') if l.startswith('+') and not l.startswith('+++')))
-		kunit = self.patch('0011-iommu-Add-KUnit-tests-for-the-release-fence.patch')
+		kunit = self.patch('0012-iommu-Add-KUnit-tests-for-the-release-fence.patch')
 		self.assertTrue(fence_stable.patch_problems(kunit))
 
 	def test_judge(self):
@@ -1245,6 +1259,7 @@ machine = "q35"
 image = "arch/x86/boot/bzImage"
 console = "ttyS0"
 append = ""
+iommu = ["-device", "intel-iommu"]
 devices = []
 busybox = "host"
 dev = "0000:00:04.0"
@@ -1262,6 +1277,9 @@ class ArchTest(unittest.TestCase):
 		a = fence_arch.load()
 		self.assertEqual(list(a), ['x86_64', 'arm64', 'arm', 'powerpc', 's390'])
 		self.assertEqual([n for n, x in a.items() if x.boot], ['x86_64', 'arm64', 's390'])
+		# virtio-iommu: a second machine for the arm64 kernel
+		self.assertEqual(fence_arch.machines(a), ['x86_64', 'arm64', 'arm64-virtio', 's390'])
+		self.assertIn('virtio-iommu-pci', ' '.join(fence_arch.get('arm64-virtio', a).boot.iommu))
 		# both group shapes where the IOMMU allows them (arm64: one
 		# stream ID per device, no alias shape)
 		self.assertEqual([(n, bool(x.boot.multi), bool(x.boot.alias)) for n, x in a.items() if x.boot],
@@ -1313,6 +1331,7 @@ class ArchTest(unittest.TestCase):
 	def test_cli_list(self):
 		a = fence_arch.load()
 		for argv, want in ((['arch', '--list', '--boot'], [n for n, x in a.items() if x.boot]),
+				   (['arch', '--list', '--machines'], fence_arch.machines(a)),
 				   (['arch', '--list'], list(a))):
 			out = io.StringIO()
 			with contextlib.redirect_stdout(out):
@@ -1339,6 +1358,39 @@ class ArchTest(unittest.TestCase):
 						 .replace('multi = "0000:01:01.0+0000:01:02.0"', 'multi = ""'))
 		with self.assertRaisesRegex(fence_arch.ArchError, 'missing "plug"'):
 			fence_arch.parse(TOML + BOOT.replace('plug = "remove"', ''))
+
+	VARIANT = '[x86_64.boot.virtio]\nmachine = "virt"\niommu = ["-device", "virtio-iommu-pci"]\n'
+
+	def test_variant(self):
+		# a machine for the same kernel: the boot table with the
+		# variant's keys in place of its own
+		arches = fence_arch.parse(TOML + BOOT + self.VARIANT)
+		self.assertEqual(fence_arch.machines(arches), ['x86_64', 'x86_64-virtio'])
+		self.assertEqual(arches['x86_64'].boot.iommu, ['-device', 'intel-iommu'])
+		v = fence_arch.get('x86_64-virtio', arches)
+		self.assertEqual((v.name, v.machine, v.boot.machine, v.boot.iommu, v.boot.console),
+				 ('x86_64', 'x86_64-virtio', 'virt', ['-device', 'virtio-iommu-pci'], 'ttyS0'))
+		self.assertEqual(arches['x86_64'].machine, 'x86_64')
+		# bash sees the kernel's architecture as KARCH
+		out = subprocess.run(['bash', '-c', fence_arch.shell(v) + 'echo "$KARCH $MACHINE ${QEMU_IOMMU[1]}"'],
+				     capture_output=True, text=True, check=True).stdout
+		self.assertEqual(out, 'x86_64 virt virtio-iommu-pci\n')
+		for name in ('x86_64-smmu', 'x86_64-', 'powerpc-virtio', '-virtio'):
+			with self.assertRaisesRegex(fence_arch.ArchError, f'unknown architecture "{name}".*x86_64-virtio'):
+				fence_arch.get(name, arches)
+
+	def test_variant_malformed(self):
+		for extra, msg in (('walk = "own"\n', 'x86_64.boot.virtio.walk: the walk is the kernel'),
+				   ('plug = "unplug"\n', 'x86_64.boot.virtio.plug: "remove" or "slot:NAME"'),
+				   ('colour = "red"\n', 'x86_64.boot.virtio: unknown key'),
+				   ('', 'x86_64.boot.virtio.iommu: want a list')):
+			variant = self.VARIANT.replace('machine', extra + 'machine')
+			if not extra:
+				variant = variant.replace('["-device", "virtio-iommu-pci"]', '"virtio"')
+			with self.assertRaisesRegex(fence_arch.ArchError, msg):
+				fence_arch.parse(TOML + BOOT + variant)
+		with self.assertRaisesRegex(fence_arch.ArchError, 'x86_64.boot.Virt: a variant is named'):
+			fence_arch.parse(TOML + BOOT + self.VARIANT.replace('.virtio]', '.Virt]'))
 
 
 SPARSE = os.path.join(DATA, 'sparse')

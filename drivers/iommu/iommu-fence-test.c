@@ -23,8 +23,10 @@
  * The mock plays one of a few driver shapes per case (struct mock_shape):
  * per-device detach_dev() with a default domain, as intel, amd and s390; no
  * detach_dev() and one translation record shared by a group, as arm-smmu or
- * arm-smmu-v3 with devices behind a PCI DMA alias; and no default domain,
- * as the users of the 32-bit ARM DMA mapping API (ipmmu-vmsa, mtk_iommu_v1).
+ * arm-smmu-v3 with devices behind a PCI DMA alias; no default domain, as
+ * the users of the 32-bit ARM DMA mapping API (ipmmu-vmsa, mtk_iommu_v1);
+ * and no detach_dev() with the default domain not set up yet, as a group
+ * of arm-smmu-v3 or virtio-iommu in the middle of its probe.
  * A case's group can outlive its devices, as the groups that mtk_iommu,
  * rockchip and sun50i keep a reference to.
  *
@@ -125,6 +127,7 @@ enum {
 	MOCK_SHAPE_DETACH,
 	MOCK_SHAPE_SHARED_XLATE,
 	MOCK_SHAPE_NO_DEFAULT,
+	MOCK_SHAPE_NO_DETACH_UNSET,
 };
 
 static const struct mock_shape mock_shapes[] = {
@@ -142,6 +145,14 @@ static const struct mock_shape mock_shapes[] = {
 		.name = "detach_dev, no default domain",
 		.detach_dev = true,
 		.detach_in_release = true,
+	},
+	/*
+	 * A driver without detach_dev() whose group has no default domain
+	 * yet: the state between the two sections of iommu_probe_device(),
+	 * held for as long as a case needs by refusing the domain.
+	 */
+	[MOCK_SHAPE_NO_DETACH_UNSET] = {
+		.name = "no detach_dev, default domain not set up",
 	},
 };
 
@@ -1822,6 +1833,35 @@ static void no_default_readd(struct kunit *test)
 }
 
 /**
+ * claim_unset_default() - no claim before the default domain exists
+ * @test: the case
+ *
+ * With a device tree or ACPI VIOT a PCI device's IOMMU is probed when a
+ * driver binds it, and iommu_probe_device() lists the device in its group
+ * before it allocates the group's default domain.  A driver without
+ * detach_dev() can only go back to that domain: an owner that claimed the
+ * group in between would release it to none (a WARN, and the group left
+ * on the owner's domain, which the owner frees).  The claim must fail with
+ * -EBUSY, and fail without a WARN.
+ */
+static void claim_unset_default(struct kunit *test)
+{
+	struct mock_rec *a;
+	int ret;
+
+	mock_set_shape(MOCK_SHAPE_NO_DETACH_UNSET);
+	a = fence_test_add_device(test, true);
+	KUNIT_ASSERT_PTR_EQ(test, a->group->default_domain, NULL);
+
+	ret = iommu_group_claim_dma_owner(a->group, test);
+	if (!ret)
+		iommu_group_release_dma_owner(a->group);
+	KUNIT_EXPECT_EQ_MSG(test, ret, -EBUSY,
+			    "claimed a group that has no domain to be released to");
+	fence_test_expect_no_warn(test);
+}
+
+/**
  * probe_failure() - a failed probe releases its device once
  * @test: the case
  *
@@ -2017,6 +2057,7 @@ static struct kunit_case fence_test_race_cases[] = {
 	KUNIT_CASE(probe_publish),
 	KUNIT_CASE(probe_joins_domain),
 	KUNIT_CASE(claim_empty),
+	KUNIT_CASE(claim_unset_default),
 #ifdef CONFIG_DEBUG_ATOMIC_SLEEP
 	KUNIT_CASE(deferred_atomic),
 #endif
