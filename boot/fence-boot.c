@@ -656,7 +656,9 @@ static int sysfs_enable(const char *dev)
 		return -errno;
 	if (pread(fd, &cmd, 2, 4) == 2) {
 		cmd |= 0x6;
-		if (pwrite(fd, &cmd, 2, 4) == 2)
+		/* read back: a write that did not stick would fake isolation */
+		if (pwrite(fd, &cmd, 2, 4) == 2 && pread(fd, &cmd, 2, 4) == 2 &&
+		    (cmd & 0x6) == 0x6)
 			ret = 0;
 	}
 	close(fd);
@@ -681,28 +683,51 @@ static volatile unsigned int *sysfs_bar0(const char *dev)
 	return p;
 }
 
+#define EDU_REG_ID	0x00	/* 0x010000ed: version 1.0, "ed" */
+#define EDU_REG_LIVE	0x04	/* reads back the inverse of what was written */
+
+/* edu answers through @e: its identification, and the liveness check. */
+static bool edu_alive(struct edu *e)
+{
+	unsigned int id, live;
+
+	return !edu_read(e, EDU_REG_ID, &id) && (id & 0xff) == 0xed &&
+	       !edu_write(e, EDU_REG_LIVE, 0x5a5a1234) &&
+	       !edu_read(e, EDU_REG_LIVE, &live) && live == ~0x5a5a1234u;
+}
+
+enum edu_landed { EDU_UNTOUCHED, EDU_PATTERN, EDU_OTHER };
+
 /*
- * edu copies its buffer to @iova, driven through sysfs (BAR0 mapped from
- * resource0): the same path before the unplug, when the group's domain
- * maps @iova, and after it, when nothing may.  True when the page's
- * second half then holds the buffer (the pattern of the last
- * edu_dma_ok(), which left it in edu); the rest of the page is untouched
- * by the DMA either way.
+ * edu copies its buffer to the page's second half at @e->iova, driven
+ * through sysfs (BAR0 mapped from resource0): the same path before the
+ * unplug, and after it.  The buffer holds the pattern of the last
+ * edu_dma_ok(); the page's second half is 0x5a before the transfer.
+ * EDU_PATTERN: the DMA landed; EDU_OTHER: something else was written;
+ * EDU_UNTOUCHED: nothing reached the page.  Dies when edu does not
+ * answer through sysfs, which would make "untouched" prove nothing.
  */
-static bool edu_write_reaches(struct edu *e, const char *name)
+static enum edu_landed edu_write_lands(struct edu *e, const char *name)
 {
 	unsigned char *dst = e->page + EDU_LEN;
-	bool reached;
+	enum edu_landed landed = EDU_UNTOUCHED;
+	int i;
 
 	memset(dst, 0x5a, EDU_LEN);
 	e->mmio = sysfs_bar0(name);
+	if (!edu_alive(e))
+		die("%s: edu does not answer through sysfs resource0", name);
 	if (edu_transfer(e, EDU_BUF, e->iova + EDU_LEN, EDU_CMD_TO_RAM))
 		die("%s: edu's transfer through sysfs did not end", name);
 	munmap((void *)e->mmio, 4096);
 	e->mmio = NULL;
-	reached = !memcmp(e->page, dst, EDU_LEN);
+	for (i = 0; i < EDU_LEN; i++)
+		if (dst[i] != 0x5a)
+			landed = EDU_OTHER;
+	if (!memcmp(e->page, dst, EDU_LEN))
+		landed = EDU_PATTERN;
 	memset(dst, 0x5a, EDU_LEN);
-	return reached;
+	return landed;
 }
 
 /* Wait for @dev to be back on the bus, with or without its group. */
@@ -719,21 +744,25 @@ static void wait_exists(const char *dev)
 
 /*
  * Isolation after the unplug.  The container maps edu's page at IOVA X
- * and edu has just copied a pattern out of it.  Control: edu, driven
- * through sysfs, writes the pattern back to X and it lands in the page.
- * Then both functions leave while the container still holds the group
- * and its mapping (the group is left empty), and come back: a new group,
- * no driver for edu.  edu, driven the same way, writes to X again: that
- * must not reach the page (it faults, or the IOMMU blocks it).  The
- * verdict reads the page; a stale translation that survived the release
- * (a context, stream table or endpoint entry still pointing at the old
- * domain) would write the pattern into it.
+ * and edu has just copied a pattern out of it.  Control before: edu,
+ * driven through sysfs, writes the pattern back to X and it lands in the
+ * page.  Then both functions leave while the container is still open
+ * with its mapping; VFIO lets the group go when its last device leaves.
+ * They come back (in a new group; behind the bridge in the bridge's
+ * group, which VFIO let go; on arm64 in none until a driver binds), and
+ * edu, driven the same way with no driver, writes to X again: nothing
+ * may reach the page (it faults, or the IOMMU blocks it).  The verdict
+ * reads the page; a stale translation that survived the release (a
+ * context, stream table or endpoint entry still on the old domain) would
+ * write into it.  Control after: edu, bound to vfio-pci again, in a new
+ * container that maps the page at X, reaches it the same way, so the
+ * replugged device's DMA through sysfs does work.
  */
 static void test_isolation(const char *other, int n, int rounds)
 {
-	struct vfio_ctx v;
+	struct vfio_ctx v, w;
 	struct edu e = { 0 };
-	int r, gnum, control = 0, isolated = 0;
+	int r, gnum, before = 0, isolated = 0, after = 0;
 
 	for (r = 1; r <= rounds; r++) {
 		kmsg("iommu-fence-boot: isolation cycle %d", r);
@@ -747,7 +776,7 @@ static void test_isolation(const char *other, int n, int rounds)
 		edu_open(&e, v.device, other);
 		if (edu_map(&e, &v) || !edu_dma_ok(&e))
 			die("%s: no DMA through the container before the unplug", other);
-		control += edu_write_reaches(&e, other);
+		before += edu_write_lands(&e, other) == EDU_PATTERN;
 		close(v.device);
 		v.device = -1;
 		unplug(dev_name);
@@ -756,15 +785,24 @@ static void test_isolation(const char *other, int n, int rounds)
 		wait_exists(other);
 		if (sysfs_enable(other))
 			die("%s: cannot enable bus mastering through sysfs", other);
-		if (!edu_write_reaches(&e, other))
+		if (edu_write_lands(&e, other) == EDU_UNTOUCHED)
 			isolated++;
 		else
 			kmsg("iommu-fence-boot: isolation cycle %d: %s's DMA reached the old container's page",
 			     r, other);
 		vfio_teardown(&v);
+
+		bind_vfio(dev_name);
+		gnum = bind_vfio(other);
+		vfio_setup(&w, gnum);
+		if (edu_map(&e, &w) || sysfs_enable(other))
+			die("%s: cannot map edu's page in a new container", other);
+		after += edu_write_lands(&e, other) == EDU_PATTERN;
+		vfio_teardown(&w);
 	}
-	ktap(control == rounds && isolated == rounds, n, "isolation_after_unplug",
-	     "rounds=%d control_reached=%d isolated=%d", rounds, control, isolated);
+	ktap(before == rounds && isolated == rounds && after == rounds, n,
+	     "isolation_after_unplug", "rounds=%d control_before=%d isolated=%d control_after=%d",
+	     rounds, before, isolated, after);
 }
 
 static long stress_stat(const char *stats, const char *key)
@@ -776,21 +814,34 @@ static long stress_stat(const char *stats, const char *key)
 
 /*
  * driver_override and bind/unbind of DEV, over and over, beside the
- * stress client and the remove/rescan loop: vfio-pci's probe claims the
- * group's DMA ownership the client's attach needs, its remove gives it
- * back.  Every write may fail (DEV is away, or bound); none is judged.
+ * stress client and the remove/rescan loop: with a device tree, binding
+ * a driver is what probes the device's IOMMU and makes its group, and
+ * vfio-pci (driver_managed_dma) in place of virtio-pci is what lets the
+ * client claim the group.  Every write may fail (DEV is away, or bound);
+ * none is judged.  done counts the binds that left DEV on vfio-pci.
  */
 static void *race_bind(void *arg)
 {
 	struct type_ctx *t = arg;
-	char path[PATH_MAX];
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
 
 	while (!atomic_load(&t->stop)) {
+		if (!vf_exists(dev_name)) {
+			vf_sleep_us(1000);
+			continue;
+		}
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", dev_name);
 		vf_write(path, "vfio-pci");
 		atomic_fetch_add(&t->writes, 1);
-		if (!vf_write("/sys/bus/pci/drivers_probe", dev_name))
-			atomic_fetch_add(&t->done, 1);
+		vf_write("/sys/bus/pci/drivers_probe", dev_name);
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", dev_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0) {
+			link[n] = '\0';
+			if (!strcmp(strrchr(link, '/') + 1, "vfio-pci"))
+				atomic_fetch_add(&t->done, 1);
+		}
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", dev_name);
 		vf_write(path, dev_name);
 	}

@@ -40,6 +40,8 @@ class UsageError(Exception):
 
 def cmd_arch(args) -> int:
 	arches = fence_arch.load()
+	if (args.boot or args.machines) and not args.list or args.boot and args.machines:
+		raise fence_arch.ArchError('arch: --boot or --machines, with --list')
 	if args.list and args.machines:
 		print(' '.join(fence_arch.machines(arches)))
 		return 0

@@ -181,6 +181,10 @@ def judge(log: str, test: str, qemu_rc: int, stopped: bool, limit: int,
 	# is not the test's), read by the kernel's parser.
 	ktap = fence_kparse.parse(test_lines)
 	result1 = fence_kparse.first(ktap)
+	# fence-boot's results, each of which must pass, as many as its plan
+	printed = [t for _, t in fence_kparse.results(ktap) if fence_kparse.line(t)]
+	short = [t for t in printed[1:] if not t.ok_status()] or \
+		(['missing'] if len(printed) < (ktap.expected_count or 0) else [])
 	selftest = None
 	summary = ''
 	if test == 'selftest':
@@ -189,9 +193,8 @@ def judge(log: str, test: str, qemu_rc: int, stopped: bool, limit: int,
 			rc = 1
 	elif result1 is not None:
 		# every result's figures: a two-device group cell has two
-		# (the cycles, then the isolation check)
-		summary = '; '.join(fence_kparse.detail(t) for _, t in fence_kparse.results(ktap)
-				    if fence_kparse.line(t))
+		# (the cycles, then the isolation check), the vfio cell three
+		summary = '; '.join(fence_kparse.detail(t) for t in printed)
 	v = BootVerdict(result='error', secs=secs, cycle=cycle, first=first,
 			summary=summary, selftest=selftest)
 	if early:
@@ -207,6 +210,10 @@ def judge(log: str, test: str, qemu_rc: int, stopped: bool, limit: int,
 	elif rc == 0 and END_CLEAN in lines and test != 'selftest' and skipped(result1):
 		v.rc = rc
 		v.error = 'the test was skipped: ' + fence_kparse.line(result1)
+	elif rc == 0 and END_CLEAN in lines and test != 'selftest' and result1 is not None and short:
+		v.rc = rc
+		v.error = (f'{len(printed)} of {ktap.expected_count} results' if short == ['missing']
+			   else 'not ok: ' + fence_kparse.line(short[0]))
 	elif rc == 0 and END_CLEAN in lines and result1 is not None and result1.ok_status():
 		# a selftest's first case may be a SKIP: its counts decided above
 		v.result = 'clean'

@@ -94,14 +94,22 @@ class BootLogTest(unittest.TestCase):
 		# figures in the summary, and a failed check is no clean run
 		log = data('boot-clean.log').replace('1..1', '1..2').replace(
 			'iommu-fence-boot: end rc=0',
-			'ok 2 isolation_after_unplug # rounds=4 control_reached=4 isolated=4\n'
+			'ok 2 isolation_after_unplug # rounds=1 control_before=1 isolated=1 control_after=1\n'
 			'iommu-fence-boot: end rc=0')
 		v = fence_bootlog.judge(log, 'multi', 0, False, 10, 1)
 		self.assertEqual(v.result, 'clean')
 		self.assertIn('cycles=128', v.summary)
-		self.assertTrue(v.summary.endswith('; rounds=4 control_reached=4 isolated=4'), v.summary)
-		log = log.replace('ok 2', 'not ok 2').replace('end rc=0', 'end rc=1')
-		self.assertEqual(fence_bootlog.judge(log, 'multi', 0, False, 10, 1).result, 'error')
+		self.assertTrue(v.summary.endswith('; rounds=1 control_before=1 isolated=1 control_after=1'), v.summary)
+		# a failed second result is no clean run, whatever the status
+		bad = log.replace('ok 2', 'not ok 2')
+		v = fence_bootlog.judge(bad, 'multi', 0, False, 10, 1)
+		self.assertEqual((v.result, v.error), ('error', 'not ok: not ok 2 isolation_after_unplug '
+						      '# rounds=1 control_before=1 isolated=1 control_after=1'))
+		self.assertEqual(fence_bootlog.judge(bad.replace('end rc=0', 'end rc=1'),
+						     'multi', 0, False, 10, 1).result, 'error')
+		# nor is a plan of two with one result
+		v = fence_bootlog.judge(data('boot-clean.log').replace('1..1', '1..2'), 'multi', 0, False, 10, 1)
+		self.assertEqual((v.result, v.error), ('error', '1 of 2 results'))
 
 	def test_clean_needs_the_end_marker_and_status_zero(self):
 		self.assertEqual(judge('boot-clean.log', rc=1).result, 'error')
@@ -1323,10 +1331,12 @@ class ArchTest(unittest.TestCase):
 		self.assertEqual(out, "PCI|a b|it's|$(rm -rf /)|.\n")
 
 	def test_cli(self):
-		err = io.StringIO()
-		with contextlib.redirect_stderr(err):
-			self.assertEqual(fence.main(['arch', 'sparc']), 2)
-		self.assertEqual(err.getvalue().count('\n'), 1)
+		for argv in (['arch', 'sparc'], ['arch', '--machines'], ['arch', 'x86_64', '--boot'],
+			     ['arch', '--list', '--boot', '--machines']):
+			err = io.StringIO()
+			with contextlib.redirect_stderr(err):
+				self.assertEqual(fence.main(argv), 2, argv)
+			self.assertEqual(err.getvalue().count('\n'), 1, argv)
 
 	def test_cli_list(self):
 		a = fence_arch.load()

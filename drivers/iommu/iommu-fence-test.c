@@ -1840,14 +1840,34 @@ static void no_default_readd(struct kunit *test)
  * driver binds it, and iommu_probe_device() lists the device in its group
  * before it allocates the group's default domain.  A driver without
  * detach_dev() can only go back to that domain: an owner that claimed the
- * group in between would release it to none (a WARN, and the group left
- * on the owner's domain, which the owner frees).  The claim must fail with
- * -EBUSY, and fail without a WARN.
+ * group in between could not be released (a WARN, and the group left on
+ * its blocking domain, where the probe then leaves the device too).  That
+ * claim must fail with -EBUSY, without a WARN.  Controls: the refusal is
+ * for that state only, a group with detach_dev() and no default domain
+ * (s390's) and one without detach_dev() that has its default domain are
+ * claimed and released.
  */
 static void claim_unset_default(struct kunit *test)
 {
+	static const unsigned int claimable[] = {
+		MOCK_SHAPE_NO_DEFAULT, MOCK_SHAPE_SHARED_XLATE,
+	};
+	struct fence_test_thread *rel;
 	struct mock_rec *a;
+	unsigned int i;
 	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(claimable); i++) {
+		mock_set_shape(claimable[i]);
+		a = fence_test_add_device(test, false);
+		ret = iommu_group_claim_dma_owner(a->group, test);
+		KUNIT_EXPECT_EQ_MSG(test, ret, 0, "no claim on shape \"%s\"",
+				    mock_shapes[claimable[i]].name);
+		if (!ret)
+			iommu_group_release_dma_owner(a->group);
+		rel = fence_test_start_release(test, a);
+		KUNIT_ASSERT_TRUE_MSG(test, fence_test_join(rel), "release did not finish");
+	}
 
 	mock_set_shape(MOCK_SHAPE_NO_DETACH_UNSET);
 	a = fence_test_add_device(test, true);
