@@ -443,8 +443,9 @@ static void race_unplug(struct vfio_ctx *v, int cycle, bool replug)
 /*
  * The seed: the device is held through VFIO (group fd, container, type1,
  * a DMA mapping) and its slot is powered off while other threads unset
- * and set the container and map and unmap DMA.  Every other sweep of the
- * delay powers it on again at once, before those threads stop.
+ * and set the container and map and unmap DMA.  On s390, every other
+ * sweep of the delay powers it on again at once, before those threads
+ * stop.
  */
 static void test_vfio(int cycles)
 {
@@ -458,7 +459,12 @@ static void test_vfio(int cycles)
 		kmsg("iommu-fence-boot: vfio cycle %d", c);
 		gnum = bind_vfio(dev_name);
 		vfio_setup(&v, gnum);
-		replug = (c - 1) / 16 % 2;
+		/*
+		 * s390 only: with sysfs remove/rescan, QEMU 7.2 itself died
+		 * (a signal, the guest log clean) in 2 of 3 x86_64 runs that
+		 * rescanned with the threads still running.
+		 */
+		replug = !strncmp(plug_mode, "slot:", 5) && (c - 1) / 16 % 2;
 		race_unplug(&v, c, replug);
 		ops += v.ops;
 		errs += v.errs;
