@@ -521,7 +521,8 @@ static void test_group_fd_only(int n, int cycles)
 	     cycles, ops, errs);
 }
 
-struct type_ctx {
+/* A thread that loops until told to stop: what it tried, what took. */
+struct loop_ctx {
 	char path[PATH_MAX];
 	atomic_int stop;
 	atomic_long writes, done;
@@ -530,7 +531,7 @@ struct type_ctx {
 /* The group's sysfs type, identity and back to DMA, until told to stop. */
 static void *race_type(void *arg)
 {
-	struct type_ctx *t = arg;
+	struct loop_ctx *t = arg;
 	const char *type[] = { "identity", "DMA" };
 	long i;
 
@@ -552,7 +553,7 @@ static void *race_type(void *arg)
 static void test_type_switch(int n, int cycles)
 {
 	char path[PATH_MAX], link[PATH_MAX];
-	struct type_ctx t;
+	struct loop_ctx t;
 	pthread_t th;
 	long writes = 0, done = 0;
 	ssize_t len;
@@ -828,7 +829,7 @@ static long stress_stat(const char *stats, const char *key)
  */
 static void *race_bind(void *arg)
 {
-	struct type_ctx *t = arg;
+	struct loop_ctx *t = arg;
 	char path[PATH_MAX], link[PATH_MAX];
 	ssize_t n;
 
@@ -862,7 +863,7 @@ static void test_stress(int cycles)
 {
 	const char *dir = "/sys/kernel/debug/iommu-fence-stress";
 	char path[PATH_MAX], stats[512];
-	struct type_ctx b = { 0 };
+	struct loop_ctx b = { 0 };
 	double t0 = now();
 	pthread_t th;
 	int c, fd;

@@ -183,8 +183,8 @@ def judge(log: str, test: str, qemu_rc: int, stopped: bool, limit: int,
 	result1 = fence_kparse.first(ktap)
 	# fence-boot's results, each of which must pass, as many as its plan
 	printed = [t for _, t in fence_kparse.results(ktap) if fence_kparse.line(t)]
-	short = [t for t in printed[1:] if not t.ok_status()] or \
-		(['missing'] if len(printed) < (ktap.expected_count or 0) else [])
+	failed = next((t for t in printed[1:] if not t.ok_status()), None)
+	missing = len(printed) < (ktap.expected_count or 0)
 	selftest = None
 	summary = ''
 	if test == 'selftest':
@@ -210,10 +210,11 @@ def judge(log: str, test: str, qemu_rc: int, stopped: bool, limit: int,
 	elif rc == 0 and END_CLEAN in lines and test != 'selftest' and skipped(result1):
 		v.rc = rc
 		v.error = 'the test was skipped: ' + fence_kparse.line(result1)
-	elif rc == 0 and END_CLEAN in lines and test != 'selftest' and result1 is not None and short:
+	elif rc == 0 and END_CLEAN in lines and test != 'selftest' and result1 is not None and \
+			(failed or missing):
 		v.rc = rc
-		v.error = (f'{len(printed)} of {ktap.expected_count} results' if short == ['missing']
-			   else 'not ok: ' + fence_kparse.line(short[0]))
+		v.error = ('not ok: ' + fence_kparse.line(failed) if failed
+			   else f'{len(printed)} of {ktap.expected_count} results')
 	elif rc == 0 and END_CLEAN in lines and result1 is not None and result1.ok_status():
 		# a selftest's first case may be a SKIP: its counts decided above
 		v.result = 'clean'
