@@ -129,6 +129,21 @@ arch_configure() {
 	echo "$stamp" >"$dir/.iommu-fence.stamp"
 }
 
+# arch_objects ARCH DIR: the table's objects (harness/arches.toml
+# "objects", the converted drivers and the core), one a line, as the
+# configured build dir DIR has them: "object" where DIR/.config keeps its
+# symbol (y or m), "-SYMBOL:object" where olddefconfig dropped it.
+arch_objects() {
+	local pair st
+	while read -r pair; do
+		st=$(sed -n "s/^CONFIG_${pair%%:*}=//p" "$2/.config")
+		case $st in
+		y | m) echo "${pair#*:}" ;;
+		*) echo "-$pair" ;;
+		esac
+	done < <(arch_facts "$1" OBJECTS)
+}
+
 # The one kernel's fragments: REQUIRED and OPTIONAL for min_config.
 kernel_required() { echo "$TOP/boot/config.common $TOP/boot/config.$1"; }
 kernel_optional() { echo "$TOP/boot/config.tests"; }

@@ -3,8 +3,12 @@
 # Sparse annotation gate for drivers/iommu/ and drivers/vfio/, for inclusion
 # from the top Makefile:
 #
-#   make sparse-gate                      the boot architectures + seeded defects
-#   make sparse-gate-all                  every architecture + seeded defects
+#   make sparse-gate                      the boot architectures (both
+#                                         directories on x86_64, the
+#                                         table's objects elsewhere:
+#                                         bin/sparse-gate) + seeded defects
+#   make sparse-gate-all                  every architecture, both
+#                                         directories whole + seeded defects
 #   make sparse-gate SPARSE_ARCHES="x86_64 s390"
 #   make sparse-gate SPARSE_SELFTEST=0    without the seeded-defect self-test
 #
