@@ -1609,11 +1609,11 @@ static void claim_empty(struct kunit *test)
  * The first DMA map of a device whose attach the driver deferred (the kdump
  * case of intel and amd) takes group->mutex in iommu_deferred_attach()
  * with the series (6.12 still calls __iommu_attach_device() there without
- * it).  A DMA map may run in atomic context.  With CONFIG_DEBUG_ATOMIC_SLEEP such a first map is reported:
- * the case makes one with preemption disabled and checks that the kernel
- * reports it and that the attach still happens.  UML has no preemption
- * count, so the case exists only where the option does (bin/kunit on
- * x86_64).
+ * it).  A DMA map may run in atomic context.  With CONFIG_DEBUG_ATOMIC_SLEEP
+ * such a first map is reported: the case makes one with preemption
+ * disabled and checks that the kernel reports it and that the attach
+ * still happens.  UML has no preemption count, so the case exists only
+ * where the option does (bin/kunit on x86_64).
  */
 static void deferred_atomic(struct kunit *test)
 {
